@@ -1,0 +1,67 @@
+"""The flask-smorest API object: problem+json error responses in the spec, and
+the `id` path converter (a positive 64-bit integer, so no id overflows a query)."""
+
+import http
+
+import flask
+from flask_smorest import Api
+from flask_smorest.utils import prepare_response
+from werkzeug.routing import IntegerConverter
+
+from service.errors import PROBLEM_MIMETYPE, ProblemSchema
+from service.fields import MAX_ID
+
+# Request bodies every JSON endpoint accepts; other views declare their own.
+JSON_TYPES = frozenset({"application/json"})
+
+
+class IdConverter(IntegerConverter):
+    """A record id: 1 to 2**63 - 1 (PostgreSQL's bigint)."""
+
+    def __init__(self, map, **kwargs):
+        super().__init__(map, min=1, max=MAX_ID, **kwargs)
+
+
+class OnRecordApi(Api):
+    """flask-smorest's Api, documenting errors as RFC 9457 problems."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self):
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_MIMETYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_MIMETYPE)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+def accepts(*mimetypes: str):
+    """Declare the request body types a view takes (the default is JSON only)."""
+
+    def decorate(view):
+        view.accepted_types = frozenset(mimetypes)
+        return view
+
+    return decorate
+
+
+def check_content_type() -> flask.Response | None:
+    """415 for a request body of a type the view does not take."""
+    from service.errors import problem
+
+    request = flask.request
+    if request.method not in ("POST", "PUT", "PATCH") or request.url_rule is None:
+        return None
+    view = flask.current_app.view_functions[request.endpoint]
+    method_view = getattr(getattr(view, "view_class", None), request.method.lower(), view)
+    accepted = getattr(method_view, "accepted_types", JSON_TYPES)
+    if request.mimetype not in accepted:
+        return problem(
+            415,
+            f"Send the body as {' or '.join(sorted(accepted))}, not {request.mimetype or 'no type'}.",
+        )
+    return None

@@ -1,0 +1,52 @@
+"""The application factory."""
+
+import flask
+
+from service import api as api_core
+from service import errors, system
+from service.config import Settings
+from service.db import Database
+from service.quotes.views import blp as quotes
+from service.sources.views import blp as sources
+from service.speakers.views import blp as speakers
+
+API_DESCRIPTION = """\
+OnRecord stores quoted statements: who said it, when, in which language, and where it
+was published. Errors are `application/problem+json` (RFC 9457); lists are pages of
+`{"items": [...], "next": url}` with a `Link: rel="next"` header (RFC 8288).
+"""
+
+
+def create_app(settings: Settings | None = None, database_url: str | None = None) -> flask.Flask:
+    """Build the WSGI app. With no database URL, the embedded PostgreSQL is used
+    (started on first use if `onrecord serve` has not started it)."""
+    settings = settings or Settings()
+    app = flask.Flask("service")
+    app.config.update(
+        API_TITLE="OnRecord",
+        API_VERSION="1.0",
+        OPENAPI_VERSION="3.1.0",
+        API_SPEC_OPTIONS={"info": {"description": API_DESCRIPTION}},
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+    )
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    app.url_map.converters["id"] = api_core.IdConverter
+
+    Database(lambda: _database_url(settings, database_url), settings.pool_size).init_app(app)
+    api = api_core.OnRecordApi(app)
+    api.register_converter(api_core.IdConverter, lambda _: {"type": "integer", "minimum": 1})
+    for blueprint in (quotes, speakers, sources, system.blp):
+        api.register_blueprint(blueprint)
+    errors.init_app(app)
+    system.init_app(app)
+    app.before_request(api_core.check_content_type)
+    return app
+
+
+def _database_url(settings: Settings, override: str | None) -> str:
+    if override or settings.database_url:
+        return override or settings.database_url
+    from service import embedded
+
+    return embedded.start(settings.data_dir).url

@@ -1,0 +1,113 @@
+"""Errors as `application/problem+json` (RFC 9457), one shape for every endpoint."""
+
+import logging
+
+import flask
+import marshmallow as ma
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+PROBLEM_MIMETYPE = "application/problem+json"
+
+log = logging.getLogger(__name__)
+
+
+class ProblemSchema(ma.Schema):
+    """An RFC 9457 problem: what went wrong, and for invalid input, what was wrong with each field."""
+
+    type = ma.fields.String(metadata={"description": "URI identifying the problem type"})
+    title = ma.fields.String(metadata={"description": "Short summary of the problem type"})
+    status = ma.fields.Integer(metadata={"description": "HTTP status code"})
+    detail = ma.fields.String(metadata={"description": "What happened, for a human"})
+    errors = ma.fields.Dict(
+        metadata={"description": "Per-field messages, keyed by field name"}
+    )
+
+
+class Conflict(Exception):
+    """A write that would duplicate an existing record."""
+
+    def __init__(self, detail: str, existing: str | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.existing = existing
+
+
+def problem(status: int, detail: str | None = None, **extra) -> flask.Response:
+    """Build a problem+json response."""
+    body = {"type": "about:blank", "title": _title(status), "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    response = flask.jsonify(body)
+    response.status_code = status
+    response.mimetype = PROBLEM_MIMETYPE
+    return response
+
+
+def _title(status: int) -> str:
+    from http import HTTPStatus
+
+    return HTTPStatus(status).phrase
+
+
+def _field_errors(messages) -> dict:
+    """webargs keys messages by location ({"json": {...}}); clients want the fields."""
+    if isinstance(messages, dict):
+        merged: dict = {}
+        for location in ("json", "query", "path", "headers", "form"):
+            value = messages.get(location)
+            if isinstance(value, dict):
+                merged.update(value)
+            elif value is not None:
+                merged.setdefault("_body" if location == "json" else location, value)
+        return merged or messages
+    return {"_body": messages}
+
+
+def handle_http_exception(error: HTTPException) -> flask.Response:
+    """Every HTTP error, raised by Flask, werkzeug or our own `abort`, as a problem."""
+    data = getattr(error, "data", None) or {}
+    extra = {}
+    if "messages" in data or "errors" in data:
+        extra["errors"] = _field_errors(data.get("errors", data.get("messages")))
+    detail = data.get("message") or _detail(error, bool(extra))
+    response = problem(error.code or 500, detail, **extra)
+    for name, value in (data.get("headers") or {}).items():
+        response.headers[name] = value
+    if error.code == 405 and (allowed := getattr(error, "valid_methods", None)):
+        response.headers["Allow"] = ", ".join(allowed)
+    return response
+
+
+def _detail(error: HTTPException, has_field_errors: bool) -> str:
+    if has_field_errors:
+        return "The request has invalid fields; see `errors`."
+    if isinstance(error, InternalServerError):
+        return "An unexpected error occurred; it has been logged."
+    return error.description or ""
+
+
+def handle_conflict(error: Conflict) -> flask.Response:
+    extra = {"existing": error.existing} if error.existing else {}
+    return problem(409, error.detail, **extra)
+
+
+def handle_integrity_error(error: IntegrityError) -> flask.Response:
+    """A constraint the database enforces (a race the service's own checks lost)."""
+    log.warning("integrity error: %s", error.orig)
+    return problem(409, "The change conflicts with an existing record.")
+
+
+def handle_unexpected(error: Exception) -> flask.Response:
+    """Anything else: logged in full, answered without internals."""
+    log.exception("unhandled error", exc_info=error)
+    return handle_http_exception(InternalServerError())
+
+
+def init_app(app: flask.Flask) -> None:
+    """Register the handlers (after flask-smorest's, so ours win)."""
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Conflict, handle_conflict)
+    app.register_error_handler(IntegrityError, handle_integrity_error)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,179 @@
+"""Quote queries and changes. Functions take a session and never commit."""
+
+from flask_smorest import abort
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from service.fields import as_record_id
+from service.history.services import diff, record_change, snapshot
+from service.quotes.models import Citation, Quote, Translation
+from service.sources.models import Source
+from service.sources.services import canonical_url, get_source, match_or_create_source
+from service.speakers.models import Speaker
+from service.speakers.services import get_speaker, match_or_create_speaker, speaker_ids_named
+from service.text import statement_hash
+
+FIELDS = (
+    "text", "lang", "kind", "speaker_id", "speaker_description", "speaker_role", "said_on",
+    "said_on_precision", "context", "status", "status_note", "topics",
+)
+LOAD_EMBEDDED = (
+    selectinload(Quote.speaker).selectinload(Speaker.aliases),
+    selectinload(Quote.citations),
+    selectinload(Quote.translations),
+)
+
+
+def get_quote(session: Session, quote_id: int) -> Quote:
+    """The quote with this id, or 404."""
+    quote = session.get(Quote, quote_id, options=LOAD_EMBEDDED)
+    if quote is None:
+        abort(404, message=f"No quote with id {quote_id}.")
+    return quote
+
+
+def list_quotes(args: dict) -> Select:
+    """The quotes matching every given filter."""
+    stmt = select(Quote).options(*LOAD_EMBEDDED)
+    if "speaker" in args:
+        stmt = stmt.where(Quote.speaker_id.in_(_speaker_ids(args["speaker"])))
+    if "source" in args:
+        stmt = stmt.where(Quote.id.in_(_quotes_cited_by(args["source"])))
+    for name in ("lang", "kind", "status"):
+        if name in args:
+            stmt = stmt.where(getattr(Quote, name) == args[name])
+    if "topic" in args:
+        stmt = stmt.where(Quote.topics.contains([args["topic"]]))
+    if "said_from" in args:
+        stmt = stmt.where(Quote.said_on >= args["said_from"])
+    if "said_to" in args:
+        stmt = stmt.where(Quote.said_on <= args["said_to"])
+    return stmt
+
+
+def record_quote(session: Session, data: dict) -> tuple[Quote, bool]:
+    """Store a statement, or find it already on record (same speaker, same normalised
+    text) and add the citations, translations and topics it lacked.
+
+    Returns the quote and whether it was created.
+    """
+    speaker_id, description = _resolve_speaker(session, data)
+    existing = _find_statement(session, speaker_id, description, data["text"])
+    if existing is not None:
+        _merge_into(session, existing, data)
+        return existing, False
+    fields = {k: data[k] for k in FIELDS if k in data}
+    quote = Quote(**fields, speaker_id=speaker_id, speaker_description=description)
+    quote.text_hash = statement_hash(quote.text)
+    _add_sources_and_translations(session, quote, data)
+    session.add(quote)
+    session.flush()
+    record_change(session, "quote", quote.id, "create", _history_view(quote))
+    return quote, True
+
+
+def update_quote(session: Session, quote: Quote, changes: dict) -> Quote:
+    """Apply a PATCH to a quote's own fields."""
+    before = _history_view(quote)
+    if "speaker_id" in changes:
+        get_speaker(session, changes["speaker_id"])
+    for name, value in changes.items():
+        setattr(quote, name, value)
+    if quote.speaker_id is not None and "speaker_id" in changes:
+        quote.speaker_description = changes.get("speaker_description")
+    if quote.said_on is None:
+        quote.said_on_precision = None
+    elif quote.said_on_precision is None:
+        quote.said_on_precision = "day"
+    quote.text_hash = statement_hash(quote.text)
+    _record(session, quote, before, "retract" if changes.get("status") == "retracted" else "update")
+    return quote
+
+
+def retract_quote(session: Session, quote: Quote, note: str | None) -> Quote:
+    """Mark a quote retracted; the record and its citations stay readable."""
+    return update_quote(
+        session, quote, {"status": "retracted", "status_note": note or "Retracted."}
+    )
+
+
+def _speaker_ids(value: str) -> Select:
+    record_id = as_record_id(value)
+    if record_id is not None:
+        return select(Speaker.id).where(Speaker.id == record_id)
+    return speaker_ids_named(value)
+
+
+def _quotes_cited_by(value: str) -> Select:
+    cited = select(Citation.quote_id).join(Source)
+    record_id = as_record_id(value)
+    if record_id is not None:
+        return cited.where(Source.id == record_id)
+    return cited.where(Source.url == canonical_url(value))
+
+
+def _resolve_speaker(session: Session, data: dict) -> tuple[int | None, str | None]:
+    if "speaker_id" in data:
+        return get_speaker(session, data["speaker_id"]).id, None
+    if "speaker" in data:
+        return match_or_create_speaker(session, data["speaker"]).id, None
+    return None, data["speaker_description"]
+
+
+def _find_statement(session: Session, speaker_id, description, text: str) -> Quote | None:
+    stmt = select(Quote).options(*LOAD_EMBEDDED).where(Quote.text_hash == statement_hash(text))
+    if speaker_id is not None:
+        stmt = stmt.where(Quote.speaker_id == speaker_id)
+    else:
+        stmt = stmt.where(
+            Quote.speaker_id.is_(None),
+            func.lower(Quote.speaker_description) == description.lower(),
+        )
+    return session.scalar(stmt)
+
+
+def _citation(session: Session, data: dict) -> Citation:
+    source = (
+        get_source(session, data["source_id"]) if "source_id" in data
+        else match_or_create_source(session, data["source"])
+    )
+    details = {k: data.get(k) for k in ("printed_text", "attribution", "via")}
+    return Citation(source=source, **details)
+
+
+def _add_sources_and_translations(session: Session, quote: Quote, data: dict) -> None:
+    """Add the citations and translations the quote does not have yet."""
+    cited = {c.source.id for c in quote.citations}
+    for citation in (_citation(session, c) for c in data["citations"]):
+        if citation.source.id not in cited:
+            quote.citations.append(citation)
+            cited.add(citation.source.id)
+    known = {(t.lang, t.text) for t in quote.translations}
+    for translation in data["translations"]:
+        if (translation["lang"], translation["text"]) not in known:
+            quote.translations.append(Translation(**translation))
+            known.add((translation["lang"], translation["text"]))
+
+
+def _merge_into(session: Session, quote: Quote, data: dict) -> None:
+    before = _history_view(quote)
+    _add_sources_and_translations(session, quote, data)
+    new_topics = [t for t in data.get("topics", []) if t not in quote.topics]
+    if new_topics:
+        quote.topics = [*quote.topics, *new_topics]
+    _record(session, quote, before, "update")
+
+
+def _record(session: Session, quote: Quote, before: dict, action: str) -> None:
+    changes = diff(before, _history_view(quote))
+    if changes:
+        quote.updated_at = func.now()  # also bumps the version for new citations
+        session.flush()
+        record_change(session, "quote", quote.id, action, changes)
+
+
+def _history_view(quote: Quote) -> dict:
+    view = snapshot(quote, FIELDS)
+    view["citations"] = [c.source.id for c in quote.citations]
+    view["translations"] = [snapshot(t, ("lang", "text", "translator")) for t in quote.translations]
+    return view

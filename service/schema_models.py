@@ -1,0 +1,14 @@
+"""Every model, imported once so the metadata Alembic compares against is complete."""
+
+from service.db import Base
+from service.history.models import HistoryEntry
+from service.quotes.models import Citation, Quote, Translation
+from service.sources.models import Source
+from service.speakers.models import Speaker, SpeakerAlias, SpeakerRole
+
+metadata = Base.metadata
+
+__all__ = [
+    "metadata", "HistoryEntry", "Citation", "Quote", "Translation", "Source",
+    "Speaker", "SpeakerAlias", "SpeakerRole",
+]

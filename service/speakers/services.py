@@ -1,0 +1,142 @@
+"""Speaker queries and changes. Functions take a session and never commit."""
+
+from flask_smorest import abort
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from service.errors import Conflict
+from service.history.services import diff, record_change, snapshot
+from service.speakers.models import Speaker, SpeakerAlias, SpeakerRole
+from service.text import name_key
+
+def get_speaker(session: Session, speaker_id: int) -> Speaker:
+    """The speaker with this id, or 404."""
+    speaker = session.get(Speaker, speaker_id, options=[selectinload(Speaker.aliases)])
+    if speaker is None:
+        abort(404, message=f"No speaker with id {speaker_id}.")
+    return speaker
+
+
+def speaker_ids_named(name: str) -> Select:
+    """The ids of every speaker with an alias that matches `name` once normalised."""
+    return select(SpeakerAlias.speaker_id).where(SpeakerAlias.alias_key == name_key(name))
+
+
+def list_speakers(args: dict) -> Select:
+    """The speakers matching the list filters."""
+    stmt = select(Speaker).options(selectinload(Speaker.aliases), selectinload(Speaker.roles))
+    if "q" in args:
+        stmt = stmt.where(Speaker.id.in_(speaker_ids_named(args["q"])))
+    if "wikidata_id" in args:
+        stmt = stmt.where(Speaker.wikidata_id == args["wikidata_id"])
+    return stmt
+
+
+def create_speaker(session: Session, data: dict) -> Speaker:
+    """A new speaker, with its display name among its aliases."""
+    _check_wikidata_id_free(session, data.get("wikidata_id"))
+    speaker = Speaker(name=data["name"], kind=data["kind"], wikidata_id=data.get("wikidata_id"))
+    _set_aliases(speaker, [data["name"], *data["aliases"]])
+    speaker.roles = [SpeakerRole(**role) for role in data["roles"]]
+    session.add(speaker)
+    session.flush()
+    record_change(session, "speaker", speaker.id, "create", _history_view(speaker))
+    return speaker
+
+
+def update_speaker(session: Session, speaker: Speaker, changes: dict) -> Speaker:
+    """Apply a PATCH; `aliases` and `roles` replace their lists."""
+    before = _history_view(speaker)
+    if changes.get("wikidata_id") not in (None, speaker.wikidata_id):
+        _check_wikidata_id_free(session, changes["wikidata_id"])
+    for name in ("name", "kind", "wikidata_id"):
+        if name in changes:
+            setattr(speaker, name, changes[name])
+    if "aliases" in changes or "name" in changes:
+        aliases = changes.get("aliases", speaker.other_names)
+        _set_aliases(speaker, [speaker.name, *aliases])
+    if "roles" in changes:
+        speaker.roles = [SpeakerRole(**role) for role in changes["roles"]]
+    _record_update(session, speaker, before)
+    return speaker
+
+
+def match_or_create_speaker(session: Session, data: dict) -> Speaker:
+    """The speaker these names describe: found by Wikidata id or by any name, else created.
+
+    A match gains the aliases it did not have yet. Names that match several
+    speakers are ambiguous: the caller must give a `speaker_id`.
+    """
+    speaker = _find_by_wikidata_id(session, data.get("wikidata_id"))
+    if speaker is None:
+        speaker = _find_by_names(session, data["name"], data.get("aliases", []))
+    if speaker is None:
+        return create_speaker(session, data)
+    new_aliases = [a for a in data.get("aliases", []) if a not in speaker.other_names]
+    if new_aliases:
+        before = _history_view(speaker)
+        _set_aliases(speaker, [speaker.name, *speaker.other_names, *new_aliases])
+        _record_update(session, speaker, before)
+    return speaker
+
+
+def _find_by_wikidata_id(session: Session, wikidata_id: str | None) -> Speaker | None:
+    if wikidata_id is None:
+        return None
+    return session.scalar(select(Speaker).where(Speaker.wikidata_id == wikidata_id))
+
+
+def _find_by_names(session: Session, name: str, aliases: list[str]) -> Speaker | None:
+    """The one speaker known by the display name, else by any alias."""
+    for names in ([name], [name, *aliases]):
+        keys = {name_key(n) for n in names}
+        ids = session.scalars(
+            select(SpeakerAlias.speaker_id).where(SpeakerAlias.alias_key.in_(keys)).distinct()
+        ).all()
+        if len(ids) == 1:
+            return get_speaker(session, ids[0])
+        if len(ids) > 1 and names == [name]:
+            abort(
+                422,
+                errors={"speaker": [f"{name!r} names several speakers ({_ids(ids)}); give speaker_id."]},
+            )
+    return None
+
+
+def _ids(ids: list[int]) -> str:
+    return ", ".join(str(i) for i in sorted(ids))
+
+
+def _check_wikidata_id_free(session: Session, wikidata_id: str | None) -> None:
+    existing = _find_by_wikidata_id(session, wikidata_id)
+    if existing is not None:
+        raise Conflict(
+            f"Speaker {existing.id} already has Wikidata id {wikidata_id}.",
+            existing=f"/v1/speakers/{existing.id}",
+        )
+
+
+def _set_aliases(speaker: Speaker, names: list[str]) -> None:
+    """Keep one alias per distinct spelling, the display name first, reusing existing rows."""
+    current = {a.alias: a for a in speaker.aliases}
+    wanted = list(dict.fromkeys(n.strip() for n in names if n.strip()))
+    speaker.aliases = [
+        current.get(n) or SpeakerAlias(alias=n, alias_key=name_key(n)) for n in wanted
+    ]
+
+
+def _history_view(speaker: Speaker) -> dict:
+    view = snapshot(speaker, ("name", "kind", "wikidata_id"))
+    view["aliases"] = speaker.other_names
+    view["roles"] = [
+        snapshot(r, ("title", "organisation", "started_on", "ended_on")) for r in speaker.roles
+    ]
+    return view
+
+
+def _record_update(session: Session, speaker: Speaker, before: dict) -> None:
+    changes = diff(before, _history_view(speaker))
+    if changes:
+        speaker.updated_at = func.now()  # also bumps the version when only aliases or roles change
+        session.flush()
+        record_change(session, "speaker", speaker.id, "update", changes)

@@ -1,0 +1,66 @@
+"""Liveness, readiness, the OpenAPI document and its human docs page."""
+
+import flask
+import marshmallow as ma
+import yaml
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from flask_swagger_ui import get_swaggerui_blueprint
+from sqlalchemy.exc import SQLAlchemyError
+
+from service import migrations
+from service.errors import problem
+
+blp = Blueprint("system", __name__, description="Is the service up and its database ready?")
+
+
+class StatusSchema(ma.Schema):
+    """Service state."""
+
+    status = ma.fields.String(required=True, metadata={"example": "ok"})
+    schema_revision = ma.fields.String(allow_none=True)
+
+
+@blp.route("/health")
+class Health(MethodView):
+    @blp.response(200, StatusSchema)
+    def get(self):
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+
+@blp.route("/ready")
+class Ready(MethodView):
+    @blp.response(200, StatusSchema)
+    @blp.alt_response(503, description="The database does not answer, or its schema is not current.")
+    def get(self):
+        """Readiness: the database answers and its schema is at the latest migration."""
+        try:
+            with flask.current_app.extensions["db"].engine.connect() as connection:
+                current = migrations.current_revision(connection)
+        except SQLAlchemyError:
+            return problem(503, "The database does not answer.")
+        head = flask.current_app.config["SCHEMA_HEAD"]
+        if current != head:
+            return problem(503, f"The schema is at {current}, not {head}: run `onrecord migrate`.")
+        return {"status": "ready", "schema_revision": current}
+
+
+def spec_yaml(app: flask.Flask) -> str:
+    """The OpenAPI document as committed in `openapi.yaml`."""
+    api = app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
+    return yaml.dump(api.spec.to_dict(), allow_unicode=True)
+
+
+def init_app(app: flask.Flask) -> None:
+    """Serve `/openapi.yaml` and the offline docs page at `/docs`."""
+    app.config["SCHEMA_HEAD"] = migrations.head_revision()
+
+    @app.get("/openapi.yaml")
+    def openapi_yaml():
+        if "spec_yaml" not in app.extensions:
+            app.extensions["spec_yaml"] = spec_yaml(app)
+        return flask.Response(app.extensions["spec_yaml"], mimetype="application/yaml")
+
+    docs = get_swaggerui_blueprint("/docs", "/openapi.yaml", config={"app_name": "OnRecord API"})
+    app.register_blueprint(docs)
