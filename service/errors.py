@@ -4,7 +4,7 @@ import logging
 
 import flask
 import marshmallow as ma
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 PROBLEM_MIMETYPE = "application/problem+json"
@@ -21,6 +21,9 @@ class ProblemSchema(ma.Schema):
     detail = ma.fields.String(metadata={"description": "What happened, for a human"})
     errors = ma.fields.Dict(
         metadata={"description": "Per-field messages, keyed by field name"}
+    )
+    existing = ma.fields.String(
+        metadata={"description": "On a 409: the path of the record this one would duplicate"}
     )
 
 
@@ -99,6 +102,14 @@ def handle_integrity_error(error: IntegrityError) -> flask.Response:
     return problem(409, "The change conflicts with an existing record.")
 
 
+def handle_database_unavailable(error: OperationalError) -> flask.Response:
+    """The database does not answer: a retryable 503, not a 500."""
+    log.error("database unavailable: %s", error.orig)
+    response = problem(503, "The database is not answering; try again shortly.")
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 def handle_unexpected(error: Exception) -> flask.Response:
     """Anything else: logged in full, answered without internals."""
     log.exception("unhandled error", exc_info=error)
@@ -110,4 +121,5 @@ def init_app(app: flask.Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Conflict, handle_conflict)
     app.register_error_handler(IntegrityError, handle_integrity_error)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

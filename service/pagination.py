@@ -17,8 +17,12 @@ MAX_LIMIT = 500
 class Cursor(ma.fields.String):
     """An opaque token for "the rows after this one"; it decodes to the last row's key."""
 
+    max_length = 64
+
     def _deserialize(self, value, attr, data, **kwargs):
         token = super()._deserialize(value, attr, data, **kwargs)
+        if len(token) > self.max_length:
+            raise ma.ValidationError("Not a cursor from a `next` link.")
         try:
             decoded = json.loads(base64.urlsafe_b64decode(token.encode() + b"=="))
         except (binascii.Error, ValueError, UnicodeDecodeError):
@@ -42,8 +46,10 @@ class PageArgs(ma.Schema):
         metadata={"description": f"Items per page, 1 to {MAX_LIMIT}."},
     )
     cursor = Cursor(
-        validate=ma.validate.Length(max=64),
-        metadata={"description": "The `cursor` of a previous page's `next` link."},
+        metadata={
+            "description": "The `cursor` of a previous page's `next` link.",
+            "maxLength": Cursor.max_length,
+        },
     )
 
 

@@ -47,9 +47,9 @@ class Ready(MethodView):
 
 
 def spec_yaml(app: flask.Flask) -> str:
-    """The OpenAPI document as committed in `openapi.yaml`."""
+    """The OpenAPI document, as `onrecord openapi write --format=yaml` writes it."""
     api = app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
-    return yaml.dump(api.spec.to_dict(), allow_unicode=True)
+    return yaml.dump(api.spec.to_dict())
 
 
 def init_app(app: flask.Flask) -> None:

@@ -3,10 +3,11 @@
 from datetime import date
 
 from sqlalchemy import (
-    ARRAY, BigInteger, CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, Text,
+    BigInteger, CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, Text,
     func,
 )
 from sqlalchemy import text as sql_text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db import Base

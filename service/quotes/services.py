@@ -62,8 +62,9 @@ def record_quote(session: Session, data: dict) -> tuple[Quote, bool]:
     if existing is not None:
         _merge_into(session, existing, data)
         return existing, False
-    fields = {k: data[k] for k in FIELDS if k in data}
-    quote = Quote(**fields, speaker_id=speaker_id, speaker_description=description)
+    fields = {k: data[k] for k in FIELDS if k in data} | {
+        "speaker_id": speaker_id, "speaker_description": description}
+    quote = Quote(**fields)
     quote.text_hash = statement_hash(quote.text)
     _add_sources_and_translations(session, quote, data)
     session.add(quote)

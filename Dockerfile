@@ -1,0 +1,21 @@
+# OnRecord under gunicorn; `onrecord serve` applies migrations before it serves.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY service ./service
+COPY schema ./schema
+COPY examples ./examples
+RUN pip install -e . \
+    && useradd --system --home-dir /app onrecord
+
+USER onrecord
+EXPOSE 8000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/ready', timeout=3).status != 200)"]
+CMD ["onrecord", "serve", "--host", "0.0.0.0", "--port", "8000"]

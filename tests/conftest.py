@@ -1,0 +1,99 @@
+"""Test fixtures: one real PostgreSQL per run (embedded, or TEST_DATABASE_URL), migrated
+once, with the example data loaded; each test runs in a transaction rolled back at the end.
+
+Every response to an API path is validated against the committed `openapi.yaml`.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from openapi_core import Config, OpenAPI
+from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
+from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
+from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.test import EnvironBuilder
+
+from service import embedded, migrations
+from service.app import create_app
+from service.cli import DEMO_FILE
+from service.db import make_engine
+from service.imports.ndjson import import_lines
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC = OpenAPI.from_file_path(
+    str(ROOT / "openapi.yaml"),
+    config=Config(extra_media_type_deserializers={"application/problem+json": json.loads}),
+)
+SPEC_PATH_PREFIXES = ("/v1/", "/health", "/ready")
+
+
+@pytest.fixture(scope="session")
+def embedded_server(tmp_path_factory):
+    """An embedded PostgreSQL in a temporary data directory, for this run only."""
+    server = embedded.start(tmp_path_factory.mktemp("embedded"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def database_url(request):
+    """TEST_DATABASE_URL if set, else a fresh embedded PostgreSQL."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    return url or request.getfixturevalue("embedded_server").url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url):
+    """The test database, migrated to head, holding the example data."""
+    engine = make_engine(database_url)
+    migrations.upgrade(engine)
+    with Session(engine) as session, session.begin(), DEMO_FILE.open(encoding="utf-8") as lines:
+        report = import_lines(session, lines)
+    assert report.failed == 0, report.errors
+    yield engine
+    engine.dispose()
+
+
+class SpecCheckingClient(FlaskClient):
+    """A test client that fails any response breaking the OpenAPI spec."""
+
+    def open(self, *args, **kwargs):
+        response = super().open(*args, **kwargs)
+        sent = response.request
+        if sent.path.startswith(SPEC_PATH_PREFIXES):
+            # The request's body was consumed by the app: describe it again without one.
+            request = EnvironBuilder(
+                method=sent.method, path=sent.path, query_string=sent.query_string.decode()
+            ).get_request()
+            try:
+                SPEC.validate_response(
+                    WerkzeugOpenAPIRequest(request), WerkzeugOpenAPIResponse(response)
+                )
+            except (PathNotFound, OperationNotFound):
+                assert response.status_code in (404, 405), "an undocumented route answered"
+        return response
+
+
+@pytest.fixture(scope="session")
+def app(database_url, engine):
+    app = create_app(database_url=database_url)
+    app.test_client_class = SpecCheckingClient
+    return app
+
+
+@pytest.fixture
+def client(app, engine):
+    """An HTTP client whose every write is rolled back after the test."""
+    connection = engine.connect()
+    transaction = connection.begin()
+    app.extensions["db"].bind(
+        sessionmaker(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+    )
+    yield app.test_client()
+    transaction.rollback()
+    connection.close()

@@ -1,0 +1,91 @@
+"""Quote list filters and pagination, through HTTP."""
+
+import pytest
+
+from tests.quotes.test_views import QUOTE, post
+
+TOPIC = "filter-test"
+
+
+@pytest.fixture
+def quotes(client):
+    """Three quotes by one speaker, different in every filtered field."""
+    base = QUOTE | {"topics": [TOPIC], "speaker": {"name": "Filter Speaker", "aliases": ["Filter-Speaker Alias"]}}
+    return [
+        post(client, base | {"text": "One.", "said_on": "2019-04-19", "kind": "direct"}),
+        post(client, base | {"text": "Два.", "lang": "ru", "said_on": "2019-04-23", "kind": "indirect",
+                             "citations": [{"source": {"url": "https://ru.example.org/a", "title": "RU"}}]}),
+        post(client, base | {"text": "Three.", "said_on": "2019-04-25", "kind": "partial",
+                             "status": "verified"}),
+    ]
+
+
+def texts(client, **query):
+    response = client.get("/v1/quotes", query_string={"topic": TOPIC} | query)
+    assert response.status_code == 200, response.get_json()
+    return [q["text"] for q in response.get_json()["items"]]
+
+
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ({}, ["One.", "Два.", "Three."]),
+        ({"lang": "ru"}, ["Два."]),
+        ({"kind": "partial"}, ["Three."]),
+        ({"status": "verified"}, ["Three."]),
+        ({"said_from": "2019-04-20"}, ["Два.", "Three."]),
+        ({"said_to": "2019-04-23"}, ["One.", "Два."]),
+        ({"said_from": "2019-04-20", "said_to": "2019-04-24"}, ["Два."]),
+        ({"source": "https://RU.example.org/a#frag"}, ["Два."]),
+        ({"speaker": "filter speaker alias"}, ["One.", "Два.", "Three."]),
+        ({"speaker": "FILTER-SPEAKER"}, ["One.", "Два.", "Three."]),
+        ({"speaker": "nobody by that name"}, []),
+        ({"topic": "no-such-topic"}, []),
+    ],
+)
+def test_filters_combine(client, quotes, query, expected):
+    assert texts(client, **query) == expected
+
+
+def test_speaker_and_source_by_id(client, quotes):
+    speaker_id = quotes[0]["speaker"]["id"]
+    source_id = quotes[1]["citations"][0]["source"]["id"]
+    assert texts(client, speaker=str(speaker_id)) == ["One.", "Два.", "Three."]
+    assert texts(client, source=str(source_id)) == ["Два."]
+
+
+@pytest.mark.parametrize("value", ["' OR 1=1 --", "%", "_", "1; DROP TABLE quotes", "٣"])
+def test_hostile_filter_values_match_nothing(client, quotes, value):
+    assert texts(client, speaker=value) == []
+    assert texts(client, source=value) == []
+
+
+def test_pages_follow_next_links_without_overlap(client, quotes):
+    seen, url, pages = [], f"/v1/quotes?topic={TOPIC}&limit=2", 0
+    while url:
+        response = client.get(url)
+        body = response.get_json()
+        assert response.status_code == 200, (url, body)
+        seen += [q["text"] for q in body["items"]]
+        if body["next"]:
+            assert response.headers["Link"] == f'<{body["next"]}>; rel="next"'
+            assert "limit=2" in body["next"] and f"topic={TOPIC}" in body["next"]
+        else:
+            assert "Link" not in response.headers
+        url, pages = body["next"], pages + 1
+    assert seen == ["One.", "Два.", "Three."] and pages == 2
+
+
+def test_default_page_is_50_items_and_limit_goes_to_500(client):
+    for n in range(51):
+        post(client, QUOTE | {"text": f"Statement number {n}."})
+    body = client.get("/v1/quotes").get_json()
+    assert len(body["items"]) == 50 and body["next"]
+    assert len(client.get("/v1/quotes?limit=500").get_json()["items"]) > 50
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "eyJhIjoxfQ", "bnVsbA"])
+def test_cursor_not_from_a_next_link_is_422(client, cursor):
+    response = client.get("/v1/quotes", query_string={"cursor": cursor})
+    assert response.status_code == 422
+    assert "cursor" in response.get_json()["errors"]

@@ -1,0 +1,114 @@
+"""`onrecord serve` and `onrecord migrate` as real processes, the way a user runs them."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ONRECORD = str(Path(sys.executable).parent / "onrecord")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def environment(**overrides) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    return env | {"ONRECORD_WORKERS": "1"} | overrides
+
+
+class Serving:
+    """`onrecord serve` in the background, stopped with SIGTERM."""
+
+    def __init__(self, env: dict, *args: str):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [ONRECORD, "serve", "--port", str(self.port), *args],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        self._wait_ready()
+
+    def _wait_ready(self, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"serve exited early:\n{self.process.stdout.read()}")
+            try:
+                if requests.get(self.base + "/ready", timeout=2).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.3)
+        self.process.kill()
+        pytest.fail("serve did not become ready")
+
+    def get(self, path: str, **params):
+        return requests.get(self.base + path, params=params, timeout=10)
+
+    def stop(self) -> str:
+        self.process.send_signal(signal.SIGTERM)
+        output, _ = self.process.communicate(timeout=60)
+        assert self.process.returncode == 0, output
+        return output
+
+
+def test_serve_embedded_with_demo_data(tmp_path):
+    env = environment(ONRECORD_DATA_DIR=str(tmp_path))
+    server = Serving(env, "--demo")
+    try:
+        quotes = server.get("/v1/quotes", speaker="Ushakov").json()["items"]
+        second = subprocess.run(
+            [ONRECORD, "serve", "--port", str(free_port())],
+            env=env, capture_output=True, text=True, timeout=60,
+        )
+    finally:
+        output = server.stop()
+    assert "quotes added" in output
+    assert len({q["speaker"]["id"] for q in quotes}) == 1 and len(quotes) >= 4
+    publishers = {c["source"]["publisher"] or c["source"]["title"] for q in quotes for c in q["citations"]}
+    assert len(publishers) == 2, publishers
+    assert second.returncode != 0
+    assert "already using" in second.stderr
+    assert not (tmp_path / "pgdata" / "postmaster.pid").exists(), "PostgreSQL still running"
+
+
+def test_demo_loads_once(tmp_path):
+    env = environment(ONRECORD_DATA_DIR=str(tmp_path))
+    first = Serving(env, "--demo")
+    count = len(first.get("/v1/quotes", limit=500).json()["items"])
+    first.stop()
+    second = Serving(env, "--demo")
+    try:
+        assert len(second.get("/v1/quotes", limit=500).json()["items"]) == count
+    finally:
+        output = second.stop()
+    assert "0 quotes added" in output
+
+
+def test_serve_on_database_url(database_url):
+    url = database_url.replace("postgresql://", "postgres://", 1)  # the form hosts hand out
+    server = Serving(environment(DATABASE_URL=url))
+    try:
+        assert server.get("/ready").json()["status"] == "ready"
+        assert server.get("/v1/speakers", q="Yury Ushakov").json()["items"][0]["name"] == "Yuri Ushakov"
+    finally:
+        server.stop()
+
+
+def test_migrate_on_a_fresh_data_dir(tmp_path):
+    result = subprocess.run(
+        [ONRECORD, "migrate"], env=environment(ONRECORD_DATA_DIR=str(tmp_path)),
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "schema at 0001" in result.stdout
+    assert not (tmp_path / "pgdata" / "postmaster.pid").exists()
