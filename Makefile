@@ -14,7 +14,9 @@ $(BIN)/onrecord: pyproject.toml
 run: $(BIN)/onrecord  ## install, then serve on the embedded PostgreSQL with the demo data
 	$(BIN)/onrecord serve --demo
 
-test: $(BIN)/onrecord  ## install, then run the whole suite
+test: $(BIN)/onrecord  ## install, lint, then run the whole suite
+	$(BIN)/ruff check service tests schema
+	$(BIN)/ruff format --check service tests schema
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 spec: $(BIN)/onrecord  ## regenerate openapi.yaml from the code

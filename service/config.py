@@ -22,7 +22,7 @@ def normalise_database_url(url: str) -> str:
     SQLAlchemy opens with psycopg 3."""
     for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -30,23 +30,14 @@ def normalise_database_url(url: str) -> str:
 class Settings:
     """Everything the service reads from its environment."""
 
-    database_url: str | None = field(
-        default_factory=lambda: os.environ.get("DATABASE_URL") or None
-    )
+    database_url: str | None = field(default_factory=lambda: os.environ.get("DATABASE_URL") or None)
     data_dir: Path = field(
         default_factory=lambda: Path(
-            os.environ.get("ONRECORD_DATA_DIR")
-            or platformdirs.user_data_dir("onrecord", appauthor=False)
+            os.environ.get("ONRECORD_DATA_DIR") or platformdirs.user_data_dir("onrecord", appauthor=False)
         )
     )
     pool_size: int = field(default_factory=lambda: _env_int("ONRECORD_DB_POOL_SIZE", 5))
-    max_body_bytes: int = field(
-        default_factory=lambda: _env_int("ONRECORD_MAX_BODY_BYTES", 1024 * 1024)
-    )
-    workers: int = field(
-        default_factory=lambda: _env_int("ONRECORD_WORKERS", os.cpu_count() or 2)
-    )
+    max_body_bytes: int = field(default_factory=lambda: _env_int("ONRECORD_MAX_BODY_BYTES", 1024 * 1024))
+    workers: int = field(default_factory=lambda: _env_int("ONRECORD_WORKERS", os.cpu_count() or 2))
     threads: int = field(default_factory=lambda: _env_int("ONRECORD_THREADS", 4))
-    log_level: str = field(
-        default_factory=lambda: os.environ.get("ONRECORD_LOG_LEVEL", "info")
-    )
+    log_level: str = field(default_factory=lambda: os.environ.get("ONRECORD_LOG_LEVEL", "info"))

@@ -7,7 +7,7 @@ committed (or rolled back) here, in one place.
 from collections.abc import Callable
 
 import flask
-from sqlalchemy import MetaData, create_engine
+from sqlalchemy import CheckConstraint, MetaData, create_engine
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -26,6 +26,11 @@ class Base(DeclarativeBase):
     """Base class of every model."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def one_of_constraint(column: str, values: tuple[str, ...]) -> CheckConstraint:
+    """A CHECK that `column` holds one of `values`, named after the column."""
+    return CheckConstraint(f"{column} IN {values}", name=column)
 
 
 def make_engine(url: str, pool_size: int = 5) -> Engine:

@@ -19,9 +19,7 @@ class ProblemSchema(ma.Schema):
     title = ma.fields.String(metadata={"description": "Short summary of the problem type"})
     status = ma.fields.Integer(metadata={"description": "HTTP status code"})
     detail = ma.fields.String(metadata={"description": "What happened, for a human"})
-    errors = ma.fields.Dict(
-        metadata={"description": "Per-field messages, keyed by field name"}
-    )
+    errors = ma.fields.Dict(metadata={"description": "Per-field messages, keyed by field name"})
     existing = ma.fields.String(
         metadata={"description": "On a 409: the path of the record this one would duplicate"}
     )

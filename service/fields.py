@@ -20,9 +20,7 @@ class LanguageTag(ma.fields.String):
     """A BCP 47 language tag (`en`, `ru`, `pt-BR`), kept as written."""
 
     def __init__(self, **kwargs):
-        metadata = {"description": "BCP 47 language tag", "example": "en"} | kwargs.pop(
-            "metadata", {}
-        )
+        metadata = {"description": "BCP 47 language tag", "example": "en"} | kwargs.pop("metadata", {})
         super().__init__(validate=ma.validate.Length(2, 35), metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -44,9 +42,7 @@ def text(max_length: int = MAX_TEXT, **kwargs) -> ma.fields.String:
 
 def text_list(max_items: int, max_length: int = MAX_NAME, **kwargs) -> ma.fields.List:
     """A bounded list of bounded strings."""
-    return ma.fields.List(
-        text(max_length), validate=ma.validate.Length(max=max_items), **kwargs
-    )
+    return ma.fields.List(text(max_length), validate=ma.validate.Length(max=max_items), **kwargs)
 
 
 def wikidata_id(**kwargs) -> ma.fields.String:

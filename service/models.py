@@ -10,9 +10,7 @@ class RecordMixin:
     """An identity key, timestamps, and a version for optimistic concurrency."""
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )

@@ -9,6 +9,13 @@ from service.speakers.models import Speaker, SpeakerAlias, SpeakerRole
 metadata = Base.metadata
 
 __all__ = [
-    "metadata", "HistoryEntry", "Citation", "Quote", "Translation", "Source",
-    "Speaker", "SpeakerAlias", "SpeakerRole",
+    "metadata",
+    "HistoryEntry",
+    "Citation",
+    "Quote",
+    "Translation",
+    "Source",
+    "Speaker",
+    "SpeakerAlias",
+    "SpeakerRole",
 ]

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 from openapi_core import Config, OpenAPI
-from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
+from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.test import EnvironBuilder
 
@@ -69,9 +69,7 @@ class SpecCheckingClient(FlaskClient):
                 method=sent.method, path=sent.path, query_string=sent.query_string.decode()
             ).get_request()
             try:
-                SPEC.validate_response(
-                    WerkzeugOpenAPIRequest(request), WerkzeugOpenAPIResponse(response)
-                )
+                SPEC.validate_response(WerkzeugOpenAPIRequest(request), WerkzeugOpenAPIResponse(response))
             except (PathNotFound, OperationNotFound):
                 assert response.status_code in (404, 405), "an undocumented route answered"
         return response
@@ -90,9 +88,7 @@ def client(app, engine):
     connection = engine.connect()
     transaction = connection.begin()
     app.extensions["db"].bind(
-        sessionmaker(
-            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-        )
+        sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
     )
     yield app.test_client()
     transaction.rollback()

@@ -33,7 +33,10 @@ class Serving:
         self.base = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [ONRECORD, "serve", "--port", str(self.port), *args],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         self._wait_ready()
 
@@ -68,7 +71,10 @@ def test_serve_embedded_with_demo_data(tmp_path):
         quotes = server.get("/v1/quotes", speaker="Ushakov").json()["items"]
         second = subprocess.run(
             [ONRECORD, "serve", "--port", str(free_port())],
-            env=env, capture_output=True, text=True, timeout=60,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
     finally:
         output = server.stop()
@@ -106,8 +112,11 @@ def test_serve_on_database_url(database_url):
 
 def test_migrate_on_a_fresh_data_dir(tmp_path):
     result = subprocess.run(
-        [ONRECORD, "migrate"], env=environment(ONRECORD_DATA_DIR=str(tmp_path)),
-        capture_output=True, text=True, timeout=120,
+        [ONRECORD, "migrate"],
+        env=environment(ONRECORD_DATA_DIR=str(tmp_path)),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert "schema at 0001" in result.stdout

@@ -4,8 +4,13 @@ import pytest
 
 from service.app import create_app
 
-QUOTE = {"text": "x", "lang": "en", "kind": "direct", "speaker_description": "an official",
-         "source": {"title": "A title"}}
+QUOTE = {
+    "text": "x",
+    "lang": "en",
+    "kind": "direct",
+    "speaker_description": "an official",
+    "source": {"title": "A title"},
+}
 
 ERRORS = [
     ("get", "/v1/quotes/999999999", {}, 404),

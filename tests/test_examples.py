@@ -26,7 +26,10 @@ def test_moscow_times_article(client):
     assert len(items) == 21
     source = items[0]["citations"][0]["source"]
     assert (source["publisher"], source["agency"], source["published_at"][:10]) == (
-        "The Moscow Times", "Reuters", "2019-04-24")
+        "The Moscow Times",
+        "Reuters",
+        "2019-04-24",
+    )
 
     kim = by_text(items, "I hope the talks will be successful and useful")
     assert (kim["speaker"]["name"], kim["said_on"], kim["kind"]) == ("Kim Jong Un", "2019-04-24", "direct")
@@ -49,13 +52,17 @@ def test_moscow_times_article(client):
     assert lukin["speaker"]["name"] == "Artyom Lukin"
     nhk = by_text(items, "Putin could propose a restart of the six-party")
     assert (nhk["kind"], nhk["speaker_description"], nhk["citations"][0]["via"]) == (
-        "indirect", "an unnamed senior Russian official", "NHK")
+        "indirect",
+        "an unnamed senior Russian official",
+        "NHK",
+    )
 
 
 def test_untitled_article(client):
     [source] = [
-        s for s in client.get("/v1/sources?limit=500").get_json()["items"] if s["url"] is None
-        and s["title"].startswith("Untitled article")
+        s
+        for s in client.get("/v1/sources?limit=500").get_json()["items"]
+        if s["url"] is None and s["title"].startswith("Untitled article")
     ]
     items = quotes(client, source=str(source["id"]))
     assert len(items) == 25
@@ -65,13 +72,19 @@ def test_untitled_article(client):
 
     pool = by_text(items, "Ким Чен Ын приехал во Владивосток")
     assert (pool["lang"], pool["speaker"]["name"], pool["said_on"]) == (
-        "ru", "Kremlin pool of RIA Novosti", "2019-04-24")
+        "ru",
+        "Kremlin pool of RIA Novosti",
+        "2019-04-24",
+    )
     assert pool["translations"][0]["lang"] == "en"
     assert pool["translations"][0]["text"].startswith("Kim Jong Un arrived in Vladivostok")
 
     letter = by_text(items, "It fully conforms with the common interests")
     assert (letter["speaker"]["name"], letter["said_on"], letter["citations"][0]["via"]) == (
-        "Kim Jong Un", "2019-04-19", "KCNA")
+        "Kim Jong Un",
+        "2019-04-19",
+        "KCNA",
+    )
 
     pompeo = by_text(items, "in charge")
     assert (pompeo["kind"], pompeo["speaker"]["name"]) == ("partial", "Mike Pompeo")
@@ -90,10 +103,16 @@ def test_ushakov_is_one_speaker_across_both_articles(client):
 @pytest.mark.parametrize(
     "alias,name",
     [
-        ("Yury Ushakov", "Yuri Ushakov"), ("Юрий Ушаков", "Yuri Ushakov"),
-        ("Kim Jong-un", "Kim Jong Un"), ("Ким Чен Ын", "Kim Jong Un"), ("Chairman Kim", "Kim Jong Un"),
-        ("@Kremlinpool_RIA", "Kremlin pool of RIA Novosti"), ("Кремлевский пул РИА", "Kremlin pool of RIA Novosti"),
-        ("@dimsmirnov175", "Dmitry Smirnov"), ("Pompeo", "Mike Pompeo"), ("KCNA", "Korean Central News Agency"),
+        ("Yury Ushakov", "Yuri Ushakov"),
+        ("Юрий Ушаков", "Yuri Ushakov"),
+        ("Kim Jong-un", "Kim Jong Un"),
+        ("Ким Чен Ын", "Kim Jong Un"),
+        ("Chairman Kim", "Kim Jong Un"),
+        ("@Kremlinpool_RIA", "Kremlin pool of RIA Novosti"),
+        ("Кремлевский пул РИА", "Kremlin pool of RIA Novosti"),
+        ("@dimsmirnov175", "Dmitry Smirnov"),
+        ("Pompeo", "Mike Pompeo"),
+        ("KCNA", "Korean Central News Agency"),
         ("Peskov", "Dmitry Peskov"),
     ],
 )
@@ -101,7 +120,9 @@ def test_every_spelling_finds_one_speaker(client, alias, name):
     assert speaker_names(client, alias) == [name]
 
 
-@pytest.mark.parametrize("other_kim", ["Kim Jong Il", "Kim Il Sung", "Kim Yo Jong", "Kim Yong Chol", "Kim Chang Son"])
+@pytest.mark.parametrize(
+    "other_kim", ["Kim Jong Il", "Kim Il Sung", "Kim Yo Jong", "Kim Yong Chol", "Kim Chang Son"]
+)
 def test_other_kims_are_not_kim_jong_un(client, other_kim):
     assert "Kim Jong Un" not in speaker_names(client, other_kim)
 
@@ -109,5 +130,9 @@ def test_other_kims_are_not_kim_jong_un(client, other_kim):
 def test_unnamed_sources_are_descriptions_not_people(client):
     unnamed = quotes(client, kind="indirect") + quotes(client, kind="direct")
     descriptions = {q["speaker_description"] for q in unnamed if q["speaker"] is None}
-    assert {"a U.S. State Department official", "an unnamed senior Russian official", "analysts"} <= descriptions
+    assert {
+        "a U.S. State Department official",
+        "an unnamed senior Russian official",
+        "analysts",
+    } <= descriptions
     assert all(q["speaker_description"] is None for q in unnamed if q["speaker"] is not None)

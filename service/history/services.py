@@ -31,9 +31,7 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, A
     }
 
 
-def record_change(
-    session: Session, record_type: str, record_id: int, action: str, changes: dict
-) -> None:
+def record_change(session: Session, record_type: str, record_id: int, action: str, changes: dict) -> None:
     """Add a history entry; the acting key's name comes from `session.info["actor"]`."""
     session.add(
         HistoryEntry(

@@ -43,8 +43,11 @@ def import_lines(session: Session, lines: Iterable[str]) -> ImportReport:
         except ma.ValidationError as error:
             report.fail(number, error.normalized_messages())
         except HTTPException as error:
-            report.fail(number, (getattr(error, "data", None) or {}).get("errors")
-                        or {"_line": [(getattr(error, "data", None) or {}).get("message", error.description)]})
+            report.fail(
+                number,
+                (getattr(error, "data", None) or {}).get("errors")
+                or {"_line": [(getattr(error, "data", None) or {}).get("message", error.description)]},
+            )
         else:
             report.created += created
             report.matched += not created

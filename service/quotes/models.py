@@ -3,14 +3,21 @@
 from datetime import date
 
 from sqlalchemy import (
-    BigInteger, CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, Text,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
     func,
 )
 from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from service.db import Base
+from service.db import Base, one_of_constraint
 from service.models import RecordMixin
 from service.sources.models import Source
 from service.speakers.models import Speaker
@@ -25,25 +32,25 @@ class Quote(RecordMixin, Base):
 
     __tablename__ = "quotes"
     __table_args__ = (
-        CheckConstraint(f"kind IN {QUOTE_KINDS}", name="kind"),
-        CheckConstraint(f"status IN {QUOTE_STATUSES}", name="status"),
-        CheckConstraint(f"said_on_precision IN {DATE_PRECISIONS}", name="said_on_precision"),
-        CheckConstraint(
-            "speaker_id IS NOT NULL OR speaker_description IS NOT NULL", name="has_speaker"
-        ),
-        CheckConstraint(
-            "(said_on IS NULL) = (said_on_precision IS NULL)", name="said_on_has_precision"
-        ),
+        one_of_constraint("kind", QUOTE_KINDS),
+        one_of_constraint("status", QUOTE_STATUSES),
+        one_of_constraint("said_on_precision", DATE_PRECISIONS),
+        CheckConstraint("speaker_id IS NOT NULL OR speaker_description IS NOT NULL", name="has_speaker"),
+        CheckConstraint("(said_on IS NULL) = (said_on_precision IS NULL)", name="said_on_has_precision"),
         # One statement per speaker: the database, not the code, keeps it unique.
         Index(
-            "uq_quotes_speaker_statement", "speaker_id", "text_hash",
-            unique=True, postgresql_where=sql_text("speaker_id IS NOT NULL"),
+            "uq_quotes_speaker_statement",
+            "speaker_id",
+            "text_hash",
+            unique=True,
+            postgresql_where=sql_text("speaker_id IS NOT NULL"),
         ),
         Index(
             "uq_quotes_unnamed_statement",
             func.lower(sql_text("speaker_description")),
             "text_hash",
-            unique=True, postgresql_where=sql_text("speaker_id IS NULL"),
+            unique=True,
+            postgresql_where=sql_text("speaker_id IS NULL"),
         ),
         Index(None, "topics", postgresql_using="gin"),
         Index(None, "said_on"),
@@ -64,9 +71,7 @@ class Quote(RecordMixin, Base):
     topics: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
 
     speaker: Mapped[Speaker | None] = relationship()
-    citations: Mapped[list["Citation"]] = relationship(
-        cascade="all, delete-orphan", order_by="Citation.id"
-    )
+    citations: Mapped[list["Citation"]] = relationship(cascade="all, delete-orphan", order_by="Citation.id")
     translations: Mapped[list["Translation"]] = relationship(
         cascade="all, delete-orphan", order_by="Translation.id"
     )
@@ -95,7 +100,9 @@ class Translation(Base):
     __table_args__ = (
         Index(
             "uq_translations_quote_lang_text",
-            "quote_id", "lang", func.md5(sql_text("text")),
+            "quote_id",
+            "lang",
+            func.md5(sql_text("text")),
             unique=True,
         ),
     )

@@ -70,11 +70,10 @@ class QuoteFieldsSchema(ma.Schema):
     lang = f.LanguageTag(required=True)
     kind = f.one_of(QUOTE_KINDS, required=True)
     speaker_id = f.record_id()
-    speaker_description = f.text(
-        f.MAX_NAME, metadata={"example": "a U.S. State Department official"}
-    )
+    speaker_description = f.text(f.MAX_NAME, metadata={"example": "a U.S. State Department official"})
     speaker_role = f.text(
-        f.MAX_NAME, allow_none=True,
+        f.MAX_NAME,
+        allow_none=True,
         metadata={"description": "The role as the source gave it", "example": "Kremlin aide"},
     )
     said_on = ma.fields.Date(allow_none=True)
@@ -125,7 +124,9 @@ class QuoteInSchema(QuoteFieldsSchema):
         if "source" in data:
             data["citations"] = [{"source": data.pop("source")}, *data["citations"]]
         if not data["citations"]:
-            raise ma.ValidationError("A quote needs at least one citation (citations or source).", "citations")
+            raise ma.ValidationError(
+                "A quote needs at least one citation (citations or source).", "citations"
+            )
         if data.get("said_on") and not data.get("said_on_precision"):
             data["said_on_precision"] = "day"
         return data
@@ -144,7 +145,9 @@ class RetractArgsSchema(ma.Schema):
 class QuoteFilterSchema(PageArgs):
     """Quote list filters; all of them combine."""
 
-    speaker = f.text(f.MAX_NAME, metadata={"description": "A speaker id, or any alias (case- and hyphen-insensitive)"})
+    speaker = f.text(
+        f.MAX_NAME, metadata={"description": "A speaker id, or any alias (case- and hyphen-insensitive)"}
+    )
     source = f.text(2048, metadata={"description": "A source id, or its URL"})
     lang = f.LanguageTag()
     kind = f.one_of(QUOTE_KINDS)

@@ -14,8 +14,18 @@ from service.speakers.services import get_speaker, match_or_create_speaker, spea
 from service.text import statement_hash
 
 FIELDS = (
-    "text", "lang", "kind", "speaker_id", "speaker_description", "speaker_role", "said_on",
-    "said_on_precision", "context", "status", "status_note", "topics",
+    "text",
+    "lang",
+    "kind",
+    "speaker_id",
+    "speaker_description",
+    "speaker_role",
+    "said_on",
+    "said_on_precision",
+    "context",
+    "status",
+    "status_note",
+    "topics",
 )
 LOAD_EMBEDDED = (
     selectinload(Quote.speaker).selectinload(Speaker.aliases),
@@ -63,7 +73,9 @@ def record_quote(session: Session, data: dict) -> tuple[Quote, bool]:
         _merge_into(session, existing, data)
         return existing, False
     fields = {k: data[k] for k in FIELDS if k in data} | {
-        "speaker_id": speaker_id, "speaker_description": description}
+        "speaker_id": speaker_id,
+        "speaker_description": description,
+    }
     quote = Quote(**fields)
     quote.text_hash = statement_hash(quote.text)
     _add_sources_and_translations(session, quote, data)
@@ -93,9 +105,7 @@ def update_quote(session: Session, quote: Quote, changes: dict) -> Quote:
 
 def retract_quote(session: Session, quote: Quote, note: str | None) -> Quote:
     """Mark a quote retracted; the record and its citations stay readable."""
-    return update_quote(
-        session, quote, {"status": "retracted", "status_note": note or "Retracted."}
-    )
+    return update_quote(session, quote, {"status": "retracted", "status_note": note or "Retracted."})
 
 
 def _speaker_ids(value: str) -> Select:
@@ -135,7 +145,8 @@ def _find_statement(session: Session, speaker_id, description, text: str) -> Quo
 
 def _citation(session: Session, data: dict) -> Citation:
     source = (
-        get_source(session, data["source_id"]) if "source_id" in data
+        get_source(session, data["source_id"])
+        if "source_id" in data
         else match_or_create_source(session, data["source"])
     )
     details = {k: data.get(k) for k in ("printed_text", "attribution", "via")}

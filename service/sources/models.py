@@ -6,12 +6,10 @@ from sqlalchemy import CheckConstraint, DateTime, Index, String, Text, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.db import Base
+from service.db import Base, one_of_constraint
 from service.models import RecordMixin
 
-SOURCE_KINDS = (
-    "article", "tweet", "broadcast", "press_release", "transcript", "statement", "other"
-)
+SOURCE_KINDS = ("article", "tweet", "broadcast", "press_release", "transcript", "statement", "other")
 
 
 class Source(RecordMixin, Base):
@@ -19,7 +17,7 @@ class Source(RecordMixin, Base):
 
     __tablename__ = "sources"
     __table_args__ = (
-        CheckConstraint(f"kind IN {SOURCE_KINDS}", name="kind"),
+        one_of_constraint("kind", SOURCE_KINDS),
         CheckConstraint(
             "url IS NOT NULL OR publisher IS NOT NULL OR title IS NOT NULL",
             name="identifiable",

@@ -22,7 +22,8 @@ def canonical_url(url: str) -> str:
     tracking parameters (utm_*, fbclid, ...), no fragment."""
     parts = urlsplit(url.strip())
     query = [
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
         if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMETERS
     ]
     return canonicalize_url(urlunsplit(parts._replace(query=urlencode(query))))

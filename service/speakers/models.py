@@ -5,7 +5,7 @@ from datetime import date
 from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from service.db import Base
+from service.db import Base, one_of_constraint
 from service.models import RecordMixin
 
 SPEAKER_KINDS = ("person", "organisation", "group")
@@ -16,7 +16,7 @@ class Speaker(RecordMixin, Base):
 
     __tablename__ = "speakers"
     __table_args__ = (
-        CheckConstraint(f"kind IN {SPEAKER_KINDS}", name="kind"),
+        one_of_constraint("kind", SPEAKER_KINDS),
         CheckConstraint(r"wikidata_id ~ '^Q[1-9][0-9]*$'", name="wikidata_id"),
     )
 
@@ -29,9 +29,7 @@ class Speaker(RecordMixin, Base):
         cascade="all, delete-orphan",
         order_by="SpeakerAlias.id",
     )
-    roles: Mapped[list["SpeakerRole"]] = relationship(
-        cascade="all, delete-orphan", order_by="SpeakerRole.id"
-    )
+    roles: Mapped[list["SpeakerRole"]] = relationship(cascade="all, delete-orphan", order_by="SpeakerRole.id")
 
     @property
     def other_names(self) -> list[str]:
@@ -62,9 +60,7 @@ class SpeakerRole(Base):
     __tablename__ = "speaker_roles"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    speaker_id: Mapped[int] = mapped_column(
-        ForeignKey("speakers.id", ondelete="CASCADE"), index=True
-    )
+    speaker_id: Mapped[int] = mapped_column(ForeignKey("speakers.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(Text)
     organisation: Mapped[str | None] = mapped_column(Text)
     started_on: Mapped[date | None] = mapped_column(Date)

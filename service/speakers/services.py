@@ -9,6 +9,7 @@ from service.history.services import diff, record_change, snapshot
 from service.speakers.models import Speaker, SpeakerAlias, SpeakerRole
 from service.text import name_key
 
+
 def get_speaker(session: Session, speaker_id: int) -> Speaker:
     """The speaker with this id, or 404."""
     speaker = session.get(Speaker, speaker_id, options=[selectinload(Speaker.aliases)])
@@ -120,17 +121,13 @@ def _set_aliases(speaker: Speaker, names: list[str]) -> None:
     """Keep one alias per distinct spelling, the display name first, reusing existing rows."""
     current = {a.alias: a for a in speaker.aliases}
     wanted = list(dict.fromkeys(n.strip() for n in names if n.strip()))
-    speaker.aliases = [
-        current.get(n) or SpeakerAlias(alias=n, alias_key=name_key(n)) for n in wanted
-    ]
+    speaker.aliases = [current.get(n) or SpeakerAlias(alias=n, alias_key=name_key(n)) for n in wanted]
 
 
 def _history_view(speaker: Speaker) -> dict:
     view = snapshot(speaker, ("name", "kind", "wikidata_id"))
     view["aliases"] = speaker.other_names
-    view["roles"] = [
-        snapshot(r, ("title", "organisation", "started_on", "ended_on")) for r in speaker.roles
-    ]
+    view["roles"] = [snapshot(r, ("title", "organisation", "started_on", "ended_on")) for r in speaker.roles]
     return view
 
 

@@ -10,13 +10,27 @@ TOPIC = "filter-test"
 @pytest.fixture
 def quotes(client):
     """Three quotes by one speaker, different in every filtered field."""
-    base = QUOTE | {"topics": [TOPIC], "speaker": {"name": "Filter Speaker", "aliases": ["Filter-Speaker Alias"]}}
+    base = QUOTE | {
+        "topics": [TOPIC],
+        "speaker": {"name": "Filter Speaker", "aliases": ["Filter-Speaker Alias"]},
+    }
     return [
         post(client, base | {"text": "One.", "said_on": "2019-04-19", "kind": "direct"}),
-        post(client, base | {"text": "Два.", "lang": "ru", "said_on": "2019-04-23", "kind": "indirect",
-                             "citations": [{"source": {"url": "https://ru.example.org/a", "title": "RU"}}]}),
-        post(client, base | {"text": "Three.", "said_on": "2019-04-25", "kind": "partial",
-                             "status": "verified"}),
+        post(
+            client,
+            base
+            | {
+                "text": "Два.",
+                "lang": "ru",
+                "said_on": "2019-04-23",
+                "kind": "indirect",
+                "citations": [{"source": {"url": "https://ru.example.org/a", "title": "RU"}}],
+            },
+        ),
+        post(
+            client,
+            base | {"text": "Three.", "said_on": "2019-04-25", "kind": "partial", "status": "verified"},
+        ),
     ]
 
 

@@ -13,13 +13,34 @@ QUOTE = {
     "context": "told reporters",
     "topics": ["summit"],
     "translations": [{"lang": "ru", "text": "Эта встреча важна.", "translator": "OnRecord"}],
-    "citations": [{"source": SOURCE, "printed_text": "This meeting is important...",
-                   "attribution": "he said", "via": "RIA"}],
+    "citations": [
+        {
+            "source": SOURCE,
+            "printed_text": "This meeting is important...",
+            "attribution": "he said",
+            "via": "RIA",
+        }
+    ],
 }
 REPRESENTATION_KEYS = {
-    "id", "text", "lang", "kind", "status", "status_note", "speaker", "speaker_description",
-    "speaker_role", "said_on", "said_on_precision", "context", "topics", "translations",
-    "citations", "created_at", "updated_at", "version",
+    "id",
+    "text",
+    "lang",
+    "kind",
+    "status",
+    "status_note",
+    "speaker",
+    "speaker_description",
+    "speaker_role",
+    "said_on",
+    "said_on_precision",
+    "context",
+    "topics",
+    "translations",
+    "citations",
+    "created_at",
+    "updated_at",
+    "version",
 }
 
 
@@ -37,9 +58,20 @@ class TestRecordQuote:
         assert quote["speaker"]["aliases"] == ["T. Speaker", "Тест Спикер"]
         assert quote["said_on_precision"] == "day" and quote["status"] == "unverified"
         citation = quote["citations"][0]
-        assert set(citation["source"]) == {"id", "url", "title", "publisher", "agency", "published_at", "kind"}
+        assert set(citation["source"]) == {
+            "id",
+            "url",
+            "title",
+            "publisher",
+            "agency",
+            "published_at",
+            "kind",
+        }
         assert (citation["printed_text"], citation["attribution"], citation["via"]) == (
-            "This meeting is important...", "he said", "RIA")
+            "This meeting is important...",
+            "he said",
+            "RIA",
+        )
         assert quote["translations"] == QUOTE["translations"]
 
     def test_location_header_reads_back_the_quote(self, client):
@@ -84,7 +116,8 @@ class TestRecordQuote:
 
     def test_unnamed_source_keeps_its_description(self, client):
         body = {k: v for k, v in QUOTE.items() if k != "speaker"} | {
-            "speaker_description": "an unnamed senior Russian official"}
+            "speaker_description": "an unnamed senior Russian official"
+        }
         quote = post(client, body)
         assert quote["speaker"] is None
         assert quote["speaker_description"] == "an unnamed senior Russian official"
@@ -124,7 +157,9 @@ class TestRecordQuote:
 class TestChangeQuote:
     def test_patch_changes_fields_and_version(self, client):
         quote = post(client, QUOTE)
-        changed = client.patch(f"/v1/quotes/{quote['id']}", json={"context": "in an interview", "said_on": "2019-04"})
+        changed = client.patch(
+            f"/v1/quotes/{quote['id']}", json={"context": "in an interview", "said_on": "2019-04"}
+        )
         assert changed.status_code == 422  # a date is a full date; precision says how much of it is known
         changed = client.patch(
             f"/v1/quotes/{quote['id']}",
@@ -146,7 +181,10 @@ class TestChangeQuote:
         quote = post(client, QUOTE)
         retracted = client.delete(f"/v1/quotes/{quote['id']}?note=Wrong speaker.")
         assert retracted.status_code == 200
-        assert (retracted.get_json()["status"], retracted.get_json()["status_note"]) == ("retracted", "Wrong speaker.")
+        assert (retracted.get_json()["status"], retracted.get_json()["status_note"]) == (
+            "retracted",
+            "Wrong speaker.",
+        )
         again = client.get(f"/v1/quotes/{quote['id']}").get_json()
         assert again["status"] == "retracted" and again["text"] == quote["text"]
 

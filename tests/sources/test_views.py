@@ -13,7 +13,13 @@ def create(client, body):
 
 class TestCreateSource:
     def test_url_is_canonicalised(self, client):
-        source = create(client, {"url": "HTTPS://WWW.Example.ORG/2019/04/24/kim-arrives?utm_source=tw&fbclid=x#top", "publisher": "Example"})
+        source = create(
+            client,
+            {
+                "url": "HTTPS://WWW.Example.ORG/2019/04/24/kim-arrives?utm_source=tw&fbclid=x#top",
+                "publisher": "Example",
+            },
+        )
         assert source["url"] == URL
 
     def test_same_page_twice_is_409_with_existing(self, client):
@@ -39,7 +45,9 @@ class TestCreateSource:
 class TestFindSource:
     def test_lookup_by_any_spelling_of_the_url(self, client):
         source = create(client, {"url": URL, "title": "Kim arrives"})
-        found = client.get("/v1/sources", query_string={"url": "https://WWW.EXAMPLE.org/2019/04/24/kim-arrives#x"})
+        found = client.get(
+            "/v1/sources", query_string={"url": "https://WWW.EXAMPLE.org/2019/04/24/kim-arrives#x"}
+        )
         assert [s["id"] for s in found.get_json()["items"]] == [source["id"]]
 
     def test_lookup_by_publisher(self, client):

@@ -1,0 +1,107 @@
+"""The routes every kind of record shares: list, create, read, change.
+
+A domain describes its record once (schemas and service functions) and gets
+`GET/POST /v1/<records>` and `GET/PATCH /v1/<records>/{id}` documented and
+validated the same way as every other domain's.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import flask
+import marshmallow as ma
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import Select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from service import db
+from service.pagination import paginate
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One kind of record: its name, schemas and service functions."""
+
+    name: str
+    key: InstrumentedAttribute
+    schema: type[ma.Schema]
+    page_schema: type[ma.Schema]
+    filter_schema: type[ma.Schema]
+    in_schema: type[ma.Schema]
+    patch_schema: type[ma.Schema]
+    list: Callable[[dict], Select]
+    get: Callable[[Session, int], Any]
+    create: Callable[[Session, dict], Any] | None
+    update: Callable[[Session, Any, dict], Any]
+
+    @classmethod
+    def of(cls, name: str, key: InstrumentedAttribute, schemas, services) -> "Resource":
+        """The resource a domain's modules describe, by the naming convention
+        `<Name>Schema`, `<Name>PageSchema`, ... and `list_<name>s`, `get_<name>`, ..."""
+        title = name.title()
+        return cls(
+            name=name,
+            key=key,
+            schema=getattr(schemas, f"{title}Schema"),
+            page_schema=getattr(schemas, f"{title}PageSchema"),
+            filter_schema=getattr(schemas, f"{title}FilterSchema"),
+            in_schema=getattr(schemas, f"{title}InSchema"),
+            patch_schema=getattr(schemas, f"{title}PatchSchema"),
+            list=getattr(services, f"list_{name}s"),
+            get=getattr(services, f"get_{name}"),
+            create=getattr(services, f"create_{name}", None),
+            update=getattr(services, f"update_{name}"),
+        )
+
+    @property
+    def item_endpoint(self) -> str:
+        return f"{self.name.title()}ById"
+
+
+def collection_view(blp: Blueprint, resource: Resource, post: Callable | None = None) -> type:
+    """`GET` (filtered, paginated) and `POST` on the collection; `post` replaces the default create."""
+
+    @blp.arguments(resource.filter_schema, location="query")
+    @blp.response(200, resource.page_schema)
+    def get(self, args):
+        return paginate(db.session(), resource.list(args), resource.key, args)
+
+    get.__doc__ = f"List {resource.name}s; filters combine."
+
+    @blp.arguments(resource.in_schema)
+    @blp.response(201, resource.schema)
+    def create(self, data):
+        record = resource.create(db.session(), data)
+        return record, 201, {"Location": item_url(resource, record)}
+
+    create.__doc__ = f"Add a {resource.name}."
+    methods = {"get": get, "post": post or create}
+    return blp.route("")(type(f"{resource.name.title()}s", (MethodView,), methods))
+
+
+def item_view(blp: Blueprint, resource: Resource, **extra_methods: Callable) -> type:
+    """`GET` and `PATCH` on one record, plus any `extra_methods` (e.g. `delete`)."""
+    id_arg = f"{resource.name}_id"
+
+    @blp.response(200, resource.schema)
+    def get(self, **ids):
+        return resource.get(db.session(), ids[id_arg])
+
+    get.__doc__ = f"One {resource.name}."
+
+    @blp.arguments(resource.patch_schema)
+    @blp.response(200, resource.schema)
+    def patch(self, changes, **ids):
+        session = db.session()
+        return resource.update(session, resource.get(session, ids[id_arg]), changes)
+
+    patch.__doc__ = f"Change a {resource.name}; fields left out stay as they are."
+    view = type(resource.item_endpoint, (MethodView,), {"get": get, "patch": patch} | extra_methods)
+    return blp.route(f"/<id:{id_arg}>")(view)
+
+
+def item_url(resource: Resource, record: Any) -> str:
+    """The path a record is read back from."""
+    return flask.url_for(f".{resource.item_endpoint}", **{f"{resource.name}_id": record.id})
