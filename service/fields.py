@@ -62,10 +62,18 @@ def one_of(choices: tuple[str, ...], **kwargs) -> ma.fields.String:
 class RecordSchema(ma.Schema):
     """What every stored record shows: id, timestamps and version."""
 
+    BOOKKEEPING = ("created_at", "updated_at", "version")
+
     id = ma.fields.Integer(dump_only=True, required=True)
     created_at = ma.fields.DateTime(dump_only=True, required=True)
     updated_at = ma.fields.DateTime(dump_only=True, required=True)
     version = ma.fields.Integer(dump_only=True, required=True)
+
+    @ma.post_dump
+    def _bookkeeping_last(self, data, **kwargs):
+        """Readers look for the content first: timestamps and version go at the end."""
+        content = {k: v for k, v in data.items() if k not in self.BOOKKEEPING}
+        return content | {k: data[k] for k in self.BOOKKEEPING if k in data}
 
 
 class PartialSchema(ma.Schema):
