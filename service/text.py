@@ -5,8 +5,12 @@ import hashlib
 import re
 import unicodedata
 
+from anyascii import anyascii
+from breame.spelling import get_american_spelling
+
 _NON_WORD = re.compile(r"[\W_]+")
 _SPACES = re.compile(r"\s+")
+_WORD = re.compile(r"[A-Za-z]+")
 _QUOTE_MARKS = str.maketrans({c: '"' for c in "“”„‟«»❝❞＂"} | {c: "'" for c in "‘’‚‛‹›❛❜＇`´"})
 
 
@@ -26,3 +30,27 @@ def statement_key(text: str) -> str:
 def statement_hash(text: str) -> bytes:
     """A fixed-size digest of `statement_key`, for a unique index on any length of text."""
     return hashlib.md5(statement_key(text).encode(), usedforsecurity=False).digest()
+
+
+def latin_key(name: str) -> str:
+    """`name_key` transliterated to Latin letters, for matching across scripts:
+    `Юрий Ушаков` → `yuriy ushakov`."""
+    return name_key(anyascii(name_key(name)))
+
+
+def search_text(text: str, lang: str) -> str | None:
+    """The text that is indexed for search when it differs from `text`: English
+    British spellings folded to American (`stabilised` → `stabilized`), so either
+    spelling finds the other. None when nothing changes."""
+    if lang.split("-")[0].lower() != "en":
+        return None
+    folded = _WORD.sub(_american, text)
+    return folded if folded != text else None
+
+
+def _american(match: re.Match) -> str:
+    word = match.group(0)
+    american = get_american_spelling(word.lower())
+    if american == word.lower():
+        return word
+    return american.capitalize() if word[0].isupper() else american

@@ -11,7 +11,7 @@ from service.sources.models import Source
 from service.sources.services import canonical_url, get_source, match_or_create_source
 from service.speakers.models import Speaker
 from service.speakers.services import get_speaker, match_or_create_speaker, speaker_ids_named
-from service.text import statement_hash
+from service.text import search_text, statement_hash
 
 FIELDS = (
     "text",
@@ -77,7 +77,7 @@ def record_quote(session: Session, data: dict) -> tuple[Quote, bool]:
         "speaker_description": description,
     }
     quote = Quote(**fields)
-    quote.text_hash = statement_hash(quote.text)
+    _index_text(quote)
     _add_sources_and_translations(session, quote, data)
     session.add(quote)
     session.flush()
@@ -98,7 +98,7 @@ def update_quote(session: Session, quote: Quote, changes: dict) -> Quote:
         quote.said_on_precision = None
     elif quote.said_on_precision is None:
         quote.said_on_precision = "day"
-    quote.text_hash = statement_hash(quote.text)
+    _index_text(quote)
     _record(session, quote, before, "retract" if changes.get("status") == "retracted" else "update")
     return quote
 
@@ -106,6 +106,12 @@ def update_quote(session: Session, quote: Quote, changes: dict) -> Quote:
 def retract_quote(session: Session, quote: Quote, note: str | None) -> Quote:
     """Mark a quote retracted; the record and its citations stay readable."""
     return update_quote(session, quote, {"status": "retracted", "status_note": note or "Retracted."})
+
+
+def _index_text(quote: Quote) -> None:
+    """Derive the duplicate-detection hash and the search text from the quote's text."""
+    quote.text_hash = statement_hash(quote.text)
+    quote.search_text = search_text(quote.text, quote.lang)
 
 
 def _speaker_ids(value: str) -> Select:
@@ -163,7 +169,9 @@ def _add_sources_and_translations(session: Session, quote: Quote, data: dict) ->
     known = {(t.lang, t.text) for t in quote.translations}
     for translation in data["translations"]:
         if (translation["lang"], translation["text"]) not in known:
-            quote.translations.append(Translation(**translation))
+            quote.translations.append(
+                Translation(**translation, search_text=search_text(translation["text"], translation["lang"]))
+            )
             known.add((translation["lang"], translation["text"]))
 
 

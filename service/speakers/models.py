@@ -44,12 +44,19 @@ class SpeakerAlias(Base):
     __table_args__ = (
         Index(None, "speaker_id", "alias", unique=True),
         Index(None, "alias_key"),
+        Index(
+            "ix_speaker_aliases_latin_key_trgm",
+            "latin_key",
+            postgresql_using="gin",
+            postgresql_ops={"latin_key": "gin_trgm_ops"},
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     speaker_id: Mapped[int] = mapped_column(ForeignKey("speakers.id", ondelete="CASCADE"))
     alias: Mapped[str] = mapped_column(Text)
     alias_key: Mapped[str] = mapped_column(Text)
+    latin_key: Mapped[str] = mapped_column(Text)  # alias_key in Latin letters, for fuzzy look-up
 
     speaker: Mapped[Speaker] = relationship(back_populates="aliases")
 

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session, selectinload
 from service.errors import Conflict
 from service.history.services import diff, record_change, snapshot
 from service.speakers.models import Speaker, SpeakerAlias, SpeakerRole
-from service.text import name_key
+from service.text import latin_key, name_key
 
 
 def get_speaker(session: Session, speaker_id: int) -> Speaker:
@@ -121,7 +121,9 @@ def _set_aliases(speaker: Speaker, names: list[str]) -> None:
     """Keep one alias per distinct spelling, the display name first, reusing existing rows."""
     current = {a.alias: a for a in speaker.aliases}
     wanted = list(dict.fromkeys(n.strip() for n in names if n.strip()))
-    speaker.aliases = [current.get(n) or SpeakerAlias(alias=n, alias_key=name_key(n)) for n in wanted]
+    speaker.aliases = [
+        current.get(n) or SpeakerAlias(alias=n, alias_key=name_key(n), latin_key=latin_key(n)) for n in wanted
+    ]
 
 
 def _history_view(speaker: Speaker) -> dict:
