@@ -4,20 +4,34 @@
 import base64
 import binascii
 import json
+from dataclasses import dataclass, field
 
 import flask
 import marshmallow as ma
-from sqlalchemy import Select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from flask_smorest import abort
+from sqlalchemy import ColumnElement, Select, literal, tuple_
+from sqlalchemy.orm import Session
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
 
-class Cursor(ma.fields.String):
-    """An opaque token for "the rows after this one"; it decodes to the last row's key."""
+@dataclass(frozen=True)
+class Listing:
+    """A query and the order its pages follow: sort keys that together are unique
+    (the last is the id), all ascending or all descending."""
 
-    max_length = 64
+    stmt: Select
+    keys: tuple[ColumnElement, ...]
+    descending: bool = False
+    # Computed per item of the page only (e.g. a search highlight), set as attributes.
+    annotations: dict[str, ColumnElement] = field(default_factory=dict)
+
+
+class Cursor(ma.fields.String):
+    """An opaque token for "the rows after this one"; it decodes to the last row's sort keys."""
+
+    max_length = 128
 
     def _deserialize(self, value, attr, data, **kwargs):
         token = super()._deserialize(value, attr, data, **kwargs)
@@ -27,14 +41,18 @@ class Cursor(ma.fields.String):
             decoded = json.loads(base64.urlsafe_b64decode(token.encode() + b"=="))
         except (binascii.Error, ValueError, UnicodeDecodeError):
             raise ma.ValidationError("Not a cursor from a `next` link.") from None
-        if not isinstance(decoded, int) or isinstance(decoded, bool):
+        if not (isinstance(decoded, list) and 0 < len(decoded) <= 4 and all(map(_is_number, decoded))):
             raise ma.ValidationError("Not a cursor from a `next` link.")
         return decoded
 
 
-def encode_cursor(key: int) -> str:
-    """The token `Cursor` decodes back to `key`."""
-    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def encode_cursor(keys: list) -> str:
+    """The token `Cursor` decodes back to `keys`."""
+    return base64.urlsafe_b64encode(json.dumps(keys).encode()).decode().rstrip("=")
 
 
 class PageArgs(ma.Schema):
@@ -68,17 +86,29 @@ def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
     )
 
 
-def paginate(session: Session, stmt: Select, key: InstrumentedAttribute, args: dict):
-    """Run `stmt` for one page ordered by the unique `key`; return (body, status, headers)
-    as a flask-smorest view returns them."""
+def paginate(session: Session, listing: Listing, args: dict):
+    """Run one page of `listing`; return (body, status, headers) as a flask-smorest view does."""
+    keys, stmt = listing.keys, listing.stmt
     if "cursor" in args:
-        stmt = stmt.where(key > args["cursor"])
+        if len(args["cursor"]) != len(keys):
+            abort(422, errors={"cursor": ["This cursor belongs to another sort order."]})
+        after = tuple_(*(literal(value, key.type) for key, value in zip(keys, args["cursor"], strict=True)))
+        stmt = stmt.where(tuple_(*keys) < after if listing.descending else tuple_(*keys) > after)
+    order = [key.desc() for key in keys] if listing.descending else keys
     limit = args["limit"]
-    rows = session.scalars(stmt.order_by(key).limit(limit + 1)).unique().all()
-    items, more = rows[:limit], len(rows) > limit
-    next_url = _next_url(encode_cursor(getattr(items[-1], key.key))) if more else None
+    extra = list(listing.annotations.values())
+    rows = session.execute(stmt.add_columns(*keys, *extra).order_by(*order).limit(limit + 1)).all()
+    items = [_annotated(row[0], listing.annotations, row[1 + len(keys) :]) for row in rows[:limit]]
+    last_keys = list(rows[limit - 1][1 : 1 + len(keys)]) if len(rows) > limit else None
+    next_url = _next_url(encode_cursor(last_keys)) if last_keys else None
     headers = {"Link": f'<{next_url}>; rel="next"'} if next_url else {}
     return {"items": items, "next": next_url}, 200, headers
+
+
+def _annotated(item, annotations: dict, values) -> object:
+    for name, value in zip(annotations, values, strict=True):
+        setattr(item, name, value)
+    return item
 
 
 def _next_url(cursor: str) -> str:

@@ -13,11 +13,10 @@ import flask
 import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import Select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import Session
 
 from service import db
-from service.pagination import paginate
+from service.pagination import Listing, paginate
 
 
 @dataclass(frozen=True)
@@ -25,31 +24,29 @@ class Resource:
     """One kind of record: its name, schemas and service functions."""
 
     name: str
-    key: InstrumentedAttribute
     schema: type[ma.Schema]
     page_schema: type[ma.Schema]
     filter_schema: type[ma.Schema]
     in_schema: type[ma.Schema]
     patch_schema: type[ma.Schema]
-    list: Callable[[dict], Select]
+    listing: Callable[[dict], Listing]
     get: Callable[[Session, int], Any]
     create: Callable[[Session, dict], Any] | None
     update: Callable[[Session, Any, dict], Any]
 
     @classmethod
-    def of(cls, name: str, key: InstrumentedAttribute, schemas, services) -> "Resource":
+    def of(cls, name: str, schemas, services) -> "Resource":
         """The resource a domain's modules describe, by the naming convention
-        `<Name>Schema`, `<Name>PageSchema`, ... and `list_<name>s`, `get_<name>`, ..."""
+        `<Name>Schema`, `<Name>PageSchema`, ... and `<name>_listing`, `get_<name>`, ..."""
         title = name.title()
         return cls(
             name=name,
-            key=key,
             schema=getattr(schemas, f"{title}Schema"),
             page_schema=getattr(schemas, f"{title}PageSchema"),
             filter_schema=getattr(schemas, f"{title}FilterSchema"),
             in_schema=getattr(schemas, f"{title}InSchema"),
             patch_schema=getattr(schemas, f"{title}PatchSchema"),
-            list=getattr(services, f"list_{name}s"),
+            listing=getattr(services, f"{name}_listing"),
             get=getattr(services, f"get_{name}"),
             create=getattr(services, f"create_{name}", None),
             update=getattr(services, f"update_{name}"),
@@ -66,7 +63,7 @@ def collection_view(blp: Blueprint, resource: Resource, post: Callable | None = 
     @blp.arguments(resource.filter_schema, location="query")
     @blp.response(200, resource.page_schema)
     def get(self, args):
-        return paginate(db.session(), resource.list(args), resource.key, args)
+        return paginate(db.session(), resource.listing(args), args)
 
     get.__doc__ = f"List {resource.name}s; filters combine."
 

@@ -61,6 +61,9 @@ class QuoteSchema(f.RecordSchema):
     topics = ma.fields.List(ma.fields.String(), required=True)
     translations = ma.fields.List(ma.fields.Nested(TranslationSchema), required=True)
     citations = ma.fields.List(ma.fields.Nested(CitationSchema), required=True)
+    highlight = ma.fields.String(
+        metadata={"description": "With `q`: the matching passage, matched words in <mark>...</mark>"}
+    )
 
 
 class QuoteFieldsSchema(ma.Schema):
@@ -155,6 +158,17 @@ class QuoteFilterSchema(PageArgs):
     topic = f.text(100)
     said_from = ma.fields.Date(metadata={"description": "Said on or after this date"})
     said_to = ma.fields.Date(metadata={"description": "Said on or before this date"})
+    q = f.text(
+        500,
+        metadata={
+            "description": 'Full-text search of the text and its translations: words, "a phrase", '
+            "`or`, -exclusion; the last word may be typed in part"
+        },
+    )
+    sort = f.one_of(
+        ("relevance", "said_on", "-said_on"),
+        metadata={"description": "Default: relevance with q (recency breaks ties), else as added"},
+    )
 
 
 QuotePageSchema = page_schema(QuoteSchema, "QuotePage")

@@ -1,12 +1,16 @@
 """Quote queries and changes. Functions take a session and never commit."""
 
+from datetime import date
+
 from flask_smorest import abort
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Integer, Select, Subquery, func, select, type_coerce
 from sqlalchemy.orm import Session, selectinload
 
 from service.fields import as_record_id
 from service.history.services import diff, record_change, snapshot
+from service.pagination import Listing
 from service.quotes.models import Citation, Quote, Translation
+from service.quotes.search import highlight, ranked_matches
 from service.sources.models import Source
 from service.sources.services import canonical_url, get_source, match_or_create_source
 from service.speakers.models import Speaker
@@ -27,6 +31,8 @@ FIELDS = (
     "status_note",
     "topics",
 )
+EPOCH = date(2000, 1, 1)
+NO_DATE = 10**7  # further from EPOCH, in days, than any real date
 LOAD_EMBEDDED = (
     selectinload(Quote.speaker).selectinload(Speaker.aliases),
     selectinload(Quote.citations),
@@ -43,8 +49,38 @@ def get_quote(session: Session, quote_id: int) -> Quote:
 
 
 def list_quotes(args: dict) -> Select:
-    """The quotes matching every given filter."""
+    """The quotes matching every given filter, `q` (full-text search) included."""
+    return _filtered(args, ranked_matches(args["q"]) if "q" in args else None)
+
+
+def quote_listing(args: dict) -> Listing:
+    """The filtered quotes in the order `sort` asks for: by relevance (the default with
+    `q`; recency breaks ties), by the date said (unknown dates last), or as added."""
+    matches = ranked_matches(args["q"]) if "q" in args else None
+    stmt = _filtered(args, matches)
+    sort = args.get("sort", "relevance" if matches is not None else "id")
+    if sort == "relevance":
+        if matches is None:
+            abort(422, errors={"sort": ["Sorting by relevance needs a search (q)."]})
+        keys = (matches.c.rank, _said_day(nulls_as=-NO_DATE), Quote.id)
+        return Listing(stmt, keys, descending=True, annotations={"highlight": highlight(args["q"])})
+    annotations = {"highlight": highlight(args["q"])} if matches is not None else {}
+    if sort == "-said_on":
+        return Listing(stmt, (_said_day(nulls_as=-NO_DATE), Quote.id), True, annotations)
+    if sort == "said_on":
+        return Listing(stmt, (_said_day(nulls_as=NO_DATE), Quote.id), False, annotations)
+    return Listing(stmt, (Quote.id,), False, annotations)
+
+
+def _said_day(nulls_as: int) -> ColumnElement:
+    """The date said as a day number, so quotes without one sort last either way."""
+    return func.coalesce(type_coerce(Quote.said_on - EPOCH, Integer), nulls_as)
+
+
+def _filtered(args: dict, matches: Subquery | None) -> Select:
     stmt = select(Quote).options(*LOAD_EMBEDDED)
+    if matches is not None:
+        stmt = stmt.join(matches, matches.c.quote_id == Quote.id)
     if "speaker" in args:
         stmt = stmt.where(Quote.speaker_id.in_(_speaker_ids(args["speaker"])))
     if "source" in args:

@@ -5,12 +5,11 @@ from flask_smorest import Blueprint
 
 from service import db
 from service.quotes import schemas, services
-from service.quotes.models import Quote
 from service.resources import Resource, collection_view, item_url, item_view
 
 blp = Blueprint("quotes", __name__, url_prefix="/v1/quotes", description="What was said.")
 
-QUOTES = Resource.of("quote", Quote.id, schemas, services)
+QUOTES = Resource.of("quote", schemas, services)
 
 
 @blp.arguments(schemas.QuoteInSchema)

@@ -9,6 +9,7 @@ from w3lib.url import canonicalize_url
 
 from service.errors import Conflict
 from service.history.services import diff, record_change, snapshot
+from service.pagination import Listing
 from service.sources.models import Source
 
 FIELDS = ("url", "title", "publisher", "agency", "authors", "published_at", "lang", "kind")
@@ -54,6 +55,11 @@ def list_sources(args: dict) -> Select:
     if "publisher" in args:
         stmt = stmt.where(func.lower(Source.publisher) == args["publisher"].lower())
     return stmt
+
+
+def source_listing(args: dict) -> Listing:
+    """The filtered sources in the order they were added."""
+    return Listing(list_sources(args), (Source.id,))
 
 
 def create_source(session: Session, data: dict) -> Source:

@@ -4,10 +4,9 @@ from flask_smorest import Blueprint
 
 from service.resources import Resource, collection_view, item_view
 from service.sources import schemas, services
-from service.sources.models import Source
 
 blp = Blueprint("sources", __name__, url_prefix="/v1/sources", description="Where it was published.")
 
-SOURCES = Resource.of("source", Source.id, schemas, services)
+SOURCES = Resource.of("source", schemas, services)
 collection_view(blp, SOURCES)
 item_view(blp, SOURCES)

@@ -30,6 +30,9 @@ class SpeakerSchema(SpeakerSummarySchema, f.RecordSchema):
 
     kind = ma.fields.String(required=True)
     roles = ma.fields.List(ma.fields.Nested(RoleSchema), required=True)
+    score = ma.fields.Float(
+        metadata={"description": "With `q`: how close the closest alias is, 1 for an exact match"}
+    )
 
 
 class SpeakerInSchema(ma.Schema):

@@ -1,11 +1,12 @@
 """Speaker queries and changes. Functions take a session and never commit."""
 
 from flask_smorest import abort
-from sqlalchemy import Select, func, select
+from sqlalchemy import REAL, Select, Subquery, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from service.errors import Conflict
 from service.history.services import diff, record_change, snapshot
+from service.pagination import Listing
 from service.speakers.models import Speaker, SpeakerAlias, SpeakerRole
 from service.text import latin_key, name_key
 
@@ -19,18 +20,48 @@ def get_speaker(session: Session, speaker_id: int) -> Speaker:
 
 
 def speaker_ids_named(name: str) -> Select:
-    """The ids of every speaker with an alias that matches `name` once normalised."""
-    return select(SpeakerAlias.speaker_id).where(SpeakerAlias.alias_key == name_key(name))
+    """The ids of every speaker with an alias equal to `name` once normalised, in any
+    script where transliteration makes them equal (`Ушаков` is `Ushakov`)."""
+    return select(SpeakerAlias.speaker_id).where(
+        or_(SpeakerAlias.alias_key == name_key(name), SpeakerAlias.latin_key == latin_key(name))
+    )
+
+
+def name_closeness(name: str) -> Subquery:
+    """(speaker_id, score 0..1) of every speaker with an alias close to `name`, in any
+    script or inflection: trigram similarity of Latin-letter keys, whole or as a word
+    run inside a longer alias (`Peskov` in `Dmitry Peskov`). An exact alias scores 1."""
+    key = latin_key(name)
+    close = func.greatest(
+        func.similarity(SpeakerAlias.latin_key, key), func.word_similarity(key, SpeakerAlias.latin_key)
+    )
+    exact = SpeakerAlias.alias_key == name_key(name)
+    score = cast(func.max(case((exact, 1.0), else_=close)), REAL).label("score")
+    return (
+        select(SpeakerAlias.speaker_id, score)
+        .where(or_(SpeakerAlias.latin_key.op("%")(key), literal(key).op("<%")(SpeakerAlias.latin_key), exact))
+        .group_by(SpeakerAlias.speaker_id)
+        .subquery("closeness")
+    )
 
 
 def list_speakers(args: dict) -> Select:
-    """The speakers matching the list filters."""
+    """The speakers matching the list filters (`q` joins their closeness score)."""
     stmt = select(Speaker).options(selectinload(Speaker.aliases), selectinload(Speaker.roles))
-    if "q" in args:
-        stmt = stmt.where(Speaker.id.in_(speaker_ids_named(args["q"])))
     if "wikidata_id" in args:
         stmt = stmt.where(Speaker.wikidata_id == args["wikidata_id"])
     return stmt
+
+
+def speaker_listing(args: dict) -> Listing:
+    """Speakers in the order they were added, or closest first when `q` is given."""
+    stmt = list_speakers(args)
+    if "q" not in args:
+        return Listing(stmt, (Speaker.id,))
+    closeness = name_closeness(args["q"])
+    stmt = stmt.join(closeness, closeness.c.speaker_id == Speaker.id)
+    keys = (closeness.c.score, Speaker.id)
+    return Listing(stmt, keys, descending=True, annotations={"score": closeness.c.score})
 
 
 def create_speaker(session: Session, data: dict) -> Speaker:

@@ -4,10 +4,9 @@ from flask_smorest import Blueprint
 
 from service.resources import Resource, collection_view, item_view
 from service.speakers import schemas, services
-from service.speakers.models import Speaker
 
 blp = Blueprint("speakers", __name__, url_prefix="/v1/speakers", description="Who said it.")
 
-SPEAKERS = Resource.of("speaker", Speaker.id, schemas, services)
+SPEAKERS = Resource.of("speaker", schemas, services)
 collection_view(blp, SPEAKERS)
 item_view(blp, SPEAKERS)

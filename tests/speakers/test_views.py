@@ -62,7 +62,7 @@ class TestFindSpeaker:
         for name in ("Kim Jong Il", "Kim Yo Jong"):
             create(client, {"name": name})
         names = [s["name"] for s in client.get("/v1/speakers?q=Kim Jong Il").get_json()["items"]]
-        assert names == ["Kim Jong Il"]
+        assert names[0] == "Kim Jong Il"
 
     def test_unknown_name_finds_nobody(self, client):
         assert client.get("/v1/speakers?q=Nobody Atall").get_json()["items"] == []
@@ -79,8 +79,10 @@ class TestChangeSpeaker:
         changed = response.get_json()
         assert changed["aliases"] == ["New Alias"]
         assert changed["version"] == speaker["version"] + 1
-        assert client.get("/v1/speakers?q=new alias").get_json()["items"][0]["id"] == speaker["id"]
-        assert client.get("/v1/speakers?q=Old Alias").get_json()["items"] == []
+        [found, *_] = client.get("/v1/speakers?q=new alias").get_json()["items"]
+        assert (found["id"], found["score"]) == (speaker["id"], 1.0)
+        old = client.get("/v1/speakers?q=Old Alias").get_json()["items"]
+        assert all(s["score"] < 1.0 for s in old if s["id"] == speaker["id"])
 
     def test_renamed_speaker_is_found_by_both_names(self, client):
         speaker = create(client, {"name": "Old Name"}).get_json()
