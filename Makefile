@@ -15,8 +15,8 @@ run: $(BIN)/onrecord  ## install, then serve on the embedded PostgreSQL with the
 	$(BIN)/onrecord serve --demo
 
 test: $(BIN)/onrecord  ## install, lint, then run the whole suite
-	$(BIN)/ruff check service tests schema
-	$(BIN)/ruff format --check service tests schema
+	$(BIN)/ruff check service tests schema bench
+	$(BIN)/ruff format --check service tests schema bench
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 spec: $(BIN)/onrecord  ## regenerate openapi.yaml from the code

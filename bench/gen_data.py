@@ -28,10 +28,70 @@ SEED = 20190424
 VOCABULARY = 40_000
 SPEAKERS = 30_000
 SOURCES = 100_000
-LATIN = ["ka", "lo", "mi", "re", "sa", "to", "vi", "ne", "po", "da", "ru", "te", "an", "or", "el",
-         "is", "un", "ar", "co", "de", "ti", "ma", "no", "li", "pe", "su", "ha", "go", "be", "fa"]
-CYRILLIC = ["ка", "ло", "ми", "ре", "са", "то", "ви", "не", "по", "да", "ру", "те", "ан", "ор", "ел",
-            "ис", "ун", "ар", "ко", "де", "ти", "ма", "но", "ли", "пе", "су", "ха", "го", "бе", "фа"]
+LATIN = [
+    "ka",
+    "lo",
+    "mi",
+    "re",
+    "sa",
+    "to",
+    "vi",
+    "ne",
+    "po",
+    "da",
+    "ru",
+    "te",
+    "an",
+    "or",
+    "el",
+    "is",
+    "un",
+    "ar",
+    "co",
+    "de",
+    "ti",
+    "ma",
+    "no",
+    "li",
+    "pe",
+    "su",
+    "ha",
+    "go",
+    "be",
+    "fa",
+]
+CYRILLIC = [
+    "ка",
+    "ло",
+    "ми",
+    "ре",
+    "са",
+    "то",
+    "ви",
+    "не",
+    "по",
+    "да",
+    "ру",
+    "те",
+    "ан",
+    "ор",
+    "ел",
+    "ис",
+    "ун",
+    "ар",
+    "ко",
+    "де",
+    "ти",
+    "ма",
+    "но",
+    "ли",
+    "пе",
+    "су",
+    "ха",
+    "го",
+    "бе",
+    "фа",
+]
 DESCRIPTIONS = ["an unnamed official", "a senior diplomat", "analysts", "a government source"]
 
 
@@ -91,7 +151,8 @@ class Corpus:
             else:
                 body["speaker"] = self.speaker(self.random.randrange(SPEAKERS))
             if n % 20 == 0:
-                body["translations"] = [{"lang": "en" if russian else "ru", "text": self.sentence(not russian)}]
+                translation = {"lang": "en" if russian else "ru", "text": self.sentence(not russian)}
+                body["translations"] = [translation]
             yield body
 
 
@@ -112,10 +173,9 @@ def load(url: str, count: int) -> None:
         _copy_speakers(conn, corpus, base["speakers"])
         _copy_sources(conn, corpus, base["sources"])
         _copy_quotes(conn, corpus, count, base)
-        for table in ("speakers", "sources", "quotes"):
-            conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
-        for table in ("speaker_aliases", "citations", "translations"):
-            conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+        for table in ("speakers", "sources", "quotes", "speaker_aliases", "citations", "translations"):
+            sequence = f"pg_get_serial_sequence('{table}', 'id')"
+            conn.execute(f"SELECT setval({sequence}, (SELECT max(id) FROM {table}))")
         conn.execute("ANALYZE")
 
 
@@ -130,7 +190,8 @@ def _copy_speakers(conn, corpus: Corpus, first_id: int) -> None:
         with cur.copy("COPY speakers (id, name, kind, version) FROM STDIN") as copy:
             for n in range(SPEAKERS):
                 copy.write_row((first_id + n, corpus.speaker(n)["name"], "person", 1))
-        with cur.copy("COPY speaker_aliases (id, speaker_id, alias, alias_key, latin_key) FROM STDIN") as copy:
+        columns = "id, speaker_id, alias, alias_key, latin_key"
+        with cur.copy(f"COPY speaker_aliases ({columns}) FROM STDIN") as copy:
             for n in range(SPEAKERS):
                 speaker = corpus.speaker(n)
                 for alias in [speaker["name"], *speaker["aliases"]]:
@@ -139,19 +200,34 @@ def _copy_speakers(conn, corpus: Corpus, first_id: int) -> None:
 
 
 def _copy_sources(conn, corpus: Corpus, first_id: int) -> None:
-    with conn.cursor() as cur, cur.copy(
-        "COPY sources (id, url, identity_key, title, publisher, published_at, kind, version) FROM STDIN"
-    ) as copy:
+    with (
+        conn.cursor() as cur,
+        cur.copy(
+            "COPY sources (id, url, identity_key, title, publisher, published_at, kind, version) FROM STDIN"
+        ) as copy,
+    ):
         for n in range(SOURCES):
             s = corpus.source(n)
-            copy.write_row((first_id + n, s["url"], "url:" + s["url"], s["title"], s["publisher"],
-                            s["published_at"], "article", 1))
+            copy.write_row(
+                (
+                    first_id + n,
+                    s["url"],
+                    "url:" + s["url"],
+                    s["title"],
+                    s["publisher"],
+                    s["published_at"],
+                    "article",
+                    1,
+                )
+            )
 
 
 def _copy_quotes(conn, corpus: Corpus, count: int, base: dict) -> None:
     """Quotes first (one COPY at a time per connection), then their citations and translations."""
-    quote_columns = ("id, text, text_hash, search_text, lang, kind, speaker_id, speaker_description, "
-                     "said_on, said_on_precision, topics, status, version")
+    quote_columns = (
+        "id, text, text_hash, search_text, lang, kind, speaker_id, speaker_description, "
+        "said_on, said_on_precision, topics, status, version"
+    )
     seen, citations, translations = set(), [], []
     with conn.cursor() as cur, cur.copy(f"COPY quotes ({quote_columns}) FROM STDIN") as copy:
         for n, body in enumerate(corpus.quotes(count)):
@@ -163,27 +239,46 @@ def _copy_quotes(conn, corpus: Corpus, count: int, base: dict) -> None:
             if key in seen:
                 continue
             seen.add(key)
-            copy.write_row((quote_id, body["text"], key[2], search_text(body["text"], body["lang"]),
-                            body["lang"], body["kind"], speaker_id, body.get("speaker_description"),
-                            body["said_on"], "day", body["topics"], "unverified", 1))
+            copy.write_row(
+                (
+                    quote_id,
+                    body["text"],
+                    key[2],
+                    search_text(body["text"], body["lang"]),
+                    body["lang"],
+                    body["kind"],
+                    speaker_id,
+                    body.get("speaker_description"),
+                    body["said_on"],
+                    "day",
+                    body["topics"],
+                    "unverified",
+                    1,
+                )
+            )
             source_n = int(body["citations"][0]["source"]["title"].split()[1])
             citations.append((base["citations"] + n, quote_id, base["sources"] + source_n))
-            translations += [(quote_id, t["lang"], t["text"], search_text(t["text"], t["lang"]))
-                             for t in body.get("translations", [])]
+            translations += [
+                (quote_id, t["lang"], t["text"], search_text(t["text"], t["lang"]))
+                for t in body.get("translations", [])
+            ]
             if n % 100_000 == 0:
                 print(f"  {n:,} quotes", file=sys.stderr)
     with conn.cursor() as cur, cur.copy("COPY citations (id, quote_id, source_id) FROM STDIN") as copy:
         for row in citations:
             copy.write_row(row)
-    with conn.cursor() as cur, cur.copy(
-        "COPY translations (id, quote_id, lang, text, search_text) FROM STDIN"
-    ) as copy:
+    with (
+        conn.cursor() as cur,
+        cur.copy("COPY translations (id, quote_id, lang, text, search_text) FROM STDIN") as copy,
+    ):
         for offset, row in enumerate(translations):
             copy.write_row((base["translations"] + offset, *row))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quotes", type=int, default=100_000)
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--load", metavar="DATABASE_URL", help="COPY into this (migrated) database")

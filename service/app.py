@@ -9,6 +9,7 @@ from service.db import Database
 from service.quotes.views import blp as quotes
 from service.sources.views import blp as sources
 from service.speakers.views import blp as speakers
+from service.verify.views import blp as verify
 
 API_DESCRIPTION = """\
 OnRecord stores quoted statements: who said it, when, in which language, and where it
@@ -36,7 +37,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     Database(lambda: _database_url(settings, database_url), settings.pool_size).init_app(app)
     api = api_core.OnRecordApi(app)
     api.register_converter(api_core.IdConverter, lambda _: {"type": "integer", "minimum": 1})
-    for blueprint in (quotes, speakers, sources, system.blp):
+    for blueprint in (quotes, speakers, sources, verify, system.blp):
         api.register_blueprint(blueprint)
     errors.init_app(app)
     system.init_app(app)

@@ -54,3 +54,10 @@ def _american(match: re.Match) -> str:
     if american == word.lower():
         return word
     return american.capitalize() if word[0].isupper() else american
+
+
+def comparison_key(text: str) -> str:
+    """The form two wordings are compared in: `name_key` of the text with British
+    spellings folded to American, so case, accents, punctuation, quote marks and
+    spelling variants do not count as differences."""
+    return name_key(search_text(text, "en") or text)

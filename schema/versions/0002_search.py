@@ -19,6 +19,7 @@ down_revision: str | Sequence[str] | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+STEMMED_LANGUAGES = ("english", "russian")
 SEARCH_VECTOR = "to_tsvector(onrecord_search_config(lang), onrecord_unaccent(coalesce(search_text, text)))"
 
 
@@ -33,12 +34,27 @@ def upgrade() -> None:
         AS $$ SELECT unaccent('unaccent'::regdictionary, $1) $$
         """
     )
+    # English and Russian stemming that keeps stop words, so phrases such as
+    # "in charge" can be searched (the stock configurations drop "in").
+    # (The Russian configuration stems Latin-letter words in English: replace both.)
+    for language in STEMMED_LANGUAGES:
+        op.execute(
+            f"CREATE TEXT SEARCH DICTIONARY onrecord_{language}_stem "
+            f"(TEMPLATE = snowball, LANGUAGE = {language})"
+        )
+    for language in STEMMED_LANGUAGES:
+        op.execute(f"CREATE TEXT SEARCH CONFIGURATION onrecord_{language} (COPY = {language})")
+        for dictionary in STEMMED_LANGUAGES:
+            op.execute(
+                f"ALTER TEXT SEARCH CONFIGURATION onrecord_{language} "
+                f"ALTER MAPPING REPLACE {dictionary}_stem WITH onrecord_{dictionary}_stem"
+            )
     op.execute(
         """
         CREATE FUNCTION onrecord_search_config(lang text) RETURNS regconfig
         LANGUAGE sql IMMUTABLE PARALLEL SAFE
         AS $$ SELECT (CASE split_part(lower(lang), '-', 1)
-                      WHEN 'en' THEN 'english' WHEN 'ru' THEN 'russian'
+                      WHEN 'en' THEN 'onrecord_english' WHEN 'ru' THEN 'onrecord_russian'
                       ELSE 'simple' END)::regconfig $$
         """
     )
@@ -86,4 +102,8 @@ def downgrade() -> None:
         op.drop_column(table, "search_vector")
         op.drop_column(table, "search_text")
     op.execute("DROP FUNCTION onrecord_search_config(text)")
+    for language in STEMMED_LANGUAGES:
+        op.execute(f"DROP TEXT SEARCH CONFIGURATION onrecord_{language}")
+    for language in STEMMED_LANGUAGES:
+        op.execute(f"DROP TEXT SEARCH DICTIONARY onrecord_{language}_stem")
     op.execute("DROP FUNCTION onrecord_unaccent(text)")

@@ -1,19 +1,21 @@
 """Full-text search over quotes and their translations.
 
 Text is indexed stemmed in its own language (English, Russian; other languages
-unstemmed), accents folded and British spellings folded to American (see the
-`search_vector` columns). A query is parsed in each of those forms, so it finds
-a quote in any language it was recorded or translated in.
+unstemmed), stop words kept (so a phrase like "in charge" can be matched), accents
+folded and British spellings folded to American (see the `search_vector` columns).
+A query is parsed in each of those forms, so it finds a quote in any language it
+was recorded or translated in.
 """
 
 import re
 from functools import reduce
 
-from sqlalchemy import ColumnElement, Subquery, case, func, select, union_all
+from sqlalchemy import ColumnElement, Double, Subquery, case, cast, func, select, union_all
 
 from service.quotes.models import Quote, Translation
+from service.text import search_text
 
-CONFIGS = ("english", "russian", "simple")
+CONFIGS = ("onrecord_english", "onrecord_russian", "simple")
 HIGHLIGHT = "StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MinWords=8, MaxWords=30"
 _TRAILING_WORD = re.compile(r"(?:^|[\s(])(\w+)$")
 
@@ -21,7 +23,7 @@ _TRAILING_WORD = re.compile(r"(?:^|[\s(])(\w+)$")
 def search_query(q: str) -> ColumnElement:
     """The tsquery for `q` in web-search syntax ("a phrase", `or`, -exclusion); a word
     typed in part at the end matches as a prefix (`denucl` finds `denuclearization`)."""
-    head, prefix = _split_prefix(q)
+    head, prefix = _split_prefix(search_text(q, "en") or q)
     parts = []
     for config in CONFIGS:
         part = func.websearch_to_tsquery(config, func.onrecord_unaccent(head))
@@ -51,7 +53,8 @@ def ranked_matches(q: str) -> Subquery:
     )
     hits = union_all(own, translated).subquery("hits")
     return (
-        select(hits.c.quote_id, func.max(hits.c.rank).label("rank"))
+        # Double precision: the rank travels in page cursors and must compare exactly.
+        select(hits.c.quote_id, cast(func.max(hits.c.rank), Double).label("rank"))
         .group_by(hits.c.quote_id)
         .subquery("matches")
     )

@@ -1,7 +1,7 @@
 """Speaker queries and changes. Functions take a session and never commit."""
 
 from flask_smorest import abort
-from sqlalchemy import REAL, Select, Subquery, case, cast, func, literal, or_, select
+from sqlalchemy import Double, Select, Subquery, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from service.errors import Conflict
@@ -36,7 +36,7 @@ def name_closeness(name: str) -> Subquery:
         func.similarity(SpeakerAlias.latin_key, key), func.word_similarity(key, SpeakerAlias.latin_key)
     )
     exact = SpeakerAlias.alias_key == name_key(name)
-    score = cast(func.max(case((exact, 1.0), else_=close)), REAL).label("score")
+    score = cast(func.max(case((exact, 1.0), else_=close)), Double).label("score")
     return (
         select(SpeakerAlias.speaker_id, score)
         .where(or_(SpeakerAlias.latin_key.op("%")(key), literal(key).op("<%")(SpeakerAlias.latin_key), exact))

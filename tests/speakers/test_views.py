@@ -98,3 +98,28 @@ class TestChangeSpeaker:
         other = create(client, {"name": "Other"}).get_json()
         response = client.patch(f"/v1/speakers/{other['id']}", json={"wikidata_id": "Q99999992"})
         assert response.status_code == 409
+
+
+class TestFindSpeakerAcrossScripts:
+    @pytest.mark.parametrize(
+        "query,name",
+        [
+            ("Ушаков", "Yuri Ushakov"),
+            ("kim jong-un", "Kim Jong Un"),
+            ("Ким Чен Ыном", "Kim Jong Un"),  # Russian instrumental case
+            ("Peskov", "Dmitry Peskov"),
+            ("Dmitri Peskov", "Dmitry Peskov"),
+            ("Yuriy Ushakov", "Yuri Ushakov"),
+        ],
+    )
+    def test_closest_speaker_first(self, client, query, name):
+        items = client.get("/v1/speakers", query_string={"q": query}).get_json()["items"]
+        assert items[0]["name"] == name
+
+    def test_similar_names_rank_the_exact_one_first(self, client):
+        for other in ("Kim Jong Il", "Kim Il Sung", "Kim Yo Jong"):
+            create(client, {"name": other})
+        for name in ("Kim Jong Il", "Kim Il Sung", "Kim Yo Jong", "Kim Jong Un"):
+            items = client.get("/v1/speakers", query_string={"q": name}).get_json()["items"]
+            assert items[0]["name"] == name and items[0]["score"] == 1.0
+            assert all(s["score"] < 1.0 for s in items[1:])

@@ -1,0 +1,70 @@
+"""How close a claimed wording is to a recorded one: exact, an excerpt (gaps marked
+with an ellipsis allowed), or close, with the words that differ."""
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from service.text import comparison_key
+
+ELLIPSIS = re.compile(r"\.\.\.|…|\[\.\.\.\]|\[…\]")
+# Below this many words, a claim is compared with whole texts only: a short string
+# is too easily "close" to some part of any long one.
+MIN_WORDS_FOR_PARTIAL = 4
+
+
+@dataclass
+class Comparison:
+    """The outcome of comparing a claim with one recorded text."""
+
+    score: float
+    match: str  # exact | excerpt | close
+    differences: list[dict] = field(default_factory=list)
+
+
+def compare(claimed: str, recorded: str) -> Comparison:
+    """Compare a claimed wording with a recorded one."""
+    stored = comparison_key(recorded)
+    fragments = [key for key in map(comparison_key, ELLIPSIS.split(claimed)) if key]
+    claim = " ".join(fragments)
+    if claim == stored:
+        return Comparison(1.0, "exact")
+    if _in_order(fragments, stored):
+        return Comparison(1.0, "excerpt")
+    window, score = _closest_passage(claim, stored)
+    return Comparison(round(score, 3), "close", differences(claim, window))
+
+
+def _in_order(fragments: list[str], stored: str) -> bool:
+    """Every fragment appears in `stored`, as whole words, in this order."""
+    position, padded = 0, f" {stored} "
+    for fragment in fragments:
+        found = padded.find(f" {fragment} ", position)
+        if found < 0:
+            return False
+        position = found + len(fragment) + 1
+    return bool(fragments)
+
+
+def _closest_passage(claim: str, stored: str) -> tuple[str, float]:
+    """The passage of `stored` the claim is closest to, and how close (0..1)."""
+    if len(claim) >= 0.9 * len(stored) or len(claim.split()) < MIN_WORDS_FOR_PARTIAL:
+        return stored, fuzz.ratio(claim, stored) / 100
+    alignment = fuzz.partial_ratio_alignment(claim, stored)
+    start = stored.rfind(" ", 0, alignment.dest_start) + 1
+    end = stored.find(" ", alignment.dest_end)
+    window = stored[start : end if end >= 0 else len(stored)]
+    return window, fuzz.ratio(claim, window) / 100
+
+
+def differences(claim: str, recorded: str) -> list[dict]:
+    """The runs of words that differ: [{"claimed": ..., "recorded": ...}]."""
+    claimed_words, recorded_words = claim.split(), recorded.split()
+    matcher = difflib.SequenceMatcher(a=claimed_words, b=recorded_words, autojunk=False)
+    return [
+        {"claimed": " ".join(claimed_words[i1:i2]), "recorded": " ".join(recorded_words[j1:j2])}
+        for op, i1, i2, j1, j2 in matcher.get_opcodes()
+        if op != "equal"
+    ]

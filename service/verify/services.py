@@ -1,0 +1,178 @@
+"""Fact-checking a claimed quote against everything on record.
+
+Candidates come from the full-text index: the claim's distinctive words, with any
+one of them allowed to differ (so a swapped word still finds the quote), in every
+search configuration, over quotes and translations. Each candidate is then compared
+word for word (see matching.py) and the verdict follows from who said the closest
+wording.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy import Boolean, func, literal, select, union_all
+from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.orm import Session
+
+from service.quotes.models import Quote, Translation
+from service.quotes.search import CONFIGS
+from service.quotes.services import LOAD_EMBEDDED
+from service.speakers.models import Speaker
+from service.speakers.services import name_closeness
+from service.text import search_text
+from service.verify.matching import Comparison, compare
+
+CLOSE = 0.75  # the lowest score reported as a match
+CANDIDATES = 40
+DISTINCTIVE_WORDS = 8
+CLAIMED_SPEAKER_MIN_SCORE = 0.6
+FLAGGED_STATUSES = ("disputed", "misattributed")
+
+
+@dataclass
+class Match:
+    """A recorded quote close to the claim."""
+
+    quote: Quote
+    score: float
+    match: str
+    differences: list[dict]
+
+
+def verify(session: Session, text: str, speaker: str | None = None) -> dict:
+    """The verdict on a claimed quote, with the best matches and their citations."""
+    claimed_speakers = _claimed_speakers(session, speaker) if speaker else None
+    matches = _matches(session, text, {s.id for s in claimed_speakers or []})
+    verdict = _verdict(matches, claimed_speakers)
+    return {
+        "verdict": verdict,
+        "claimed": {
+            "text": text,
+            "speaker": speaker,
+            "speaker_known": bool(claimed_speakers) if speaker else None,
+            "speakers": claimed_speakers or [],
+        },
+        "summary": _summary(verdict, matches, speaker, claimed_speakers),
+        "matches": matches,
+        "warnings": [
+            f"Quote {m.quote.id} is marked {m.quote.status}: {m.quote.status_note}"
+            for m in matches
+            if m.quote.status in FLAGGED_STATUSES
+        ],
+    }
+
+
+def _claimed_speakers(session: Session, name: str) -> list[Speaker]:
+    """The speakers the claimed name most likely means (ties all count)."""
+    closeness = name_closeness(name)
+    rows = session.execute(
+        select(closeness.c.speaker_id, closeness.c.score)
+        .where(closeness.c.score >= CLAIMED_SPEAKER_MIN_SCORE)
+        .order_by(closeness.c.score.desc())
+        .limit(20)
+    ).all()
+    best = rows[0].score if rows else None
+    ids = [row.speaker_id for row in rows if row.score >= best - 0.05] if rows else []
+    return session.scalars(select(Speaker).where(Speaker.id.in_(ids)).order_by(Speaker.id)).all()
+
+
+def _matches(session: Session, text: str, claimed_ids: set[int]) -> list[Match]:
+    """Recorded quotes close to the claim, best first (the claimed speaker's first on a tie)."""
+    best: dict[int, tuple[Comparison, bool]] = {}
+    for quote_id, recorded, is_translation in _candidates(session, text):
+        comparison = compare(text, recorded)
+        if (
+            comparison.score >= CLOSE
+            and comparison.score > best.get(quote_id, (Comparison(0, ""), False))[0].score
+        ):
+            best[quote_id] = (comparison, is_translation)
+    quotes = session.scalars(select(Quote).options(*LOAD_EMBEDDED).where(Quote.id.in_(best))).all()
+    matches = [_match(quote, *best[quote.id]) for quote in quotes]
+    return sorted(matches, key=lambda m: (-m.score, m.quote.speaker_id not in claimed_ids, m.quote.id))
+
+
+def _match(quote: Quote, comparison: Comparison, is_translation: bool) -> Match:
+    kind = "translation" if is_translation and comparison.match != "close" else comparison.match
+    return Match(quote, comparison.score, kind, comparison.differences)
+
+
+def _candidates(session: Session, text: str) -> list[tuple[int, str, bool]]:
+    """(quote_id, recorded text, is it a translation) of the quotes and translations
+    sharing the claim's distinctive words, all but one of them at least."""
+    query = literal(_leave_one_out_query(session, text), TSQUERY)
+    own = select(Quote.id, Quote.text, literal(False, Boolean), func.ts_rank(Quote.search_vector, query))
+    own = own.where(Quote.search_vector.op("@@")(query), Quote.status != "retracted")
+    translated = (
+        select(
+            Translation.quote_id,
+            Translation.text,
+            literal(True, Boolean),
+            func.ts_rank(Translation.search_vector, query),
+        )
+        .join(Quote, Quote.id == Translation.quote_id)
+        .where(Translation.search_vector.op("@@")(query), Quote.status != "retracted")
+    )
+    candidates = union_all(own, translated).subquery()
+    rows = session.execute(select(candidates).order_by(candidates.c[3].desc()).limit(CANDIDATES))
+    return [tuple(row[:3]) for row in rows]
+
+
+def _leave_one_out_query(session: Session, text: str) -> str:
+    """A tsquery matching texts that contain all of the claim's distinctive words but
+    at most one, parsed in each search configuration: `(b & c) | (a & c) | (a & b)`."""
+    folded = search_text(text, "en") or text
+    clauses = []
+    for config in CONFIGS:
+        lexemes = session.scalar(
+            select(func.tsvector_to_array(func.to_tsvector(config, func.onrecord_unaccent(folded))))
+        )
+        words = sorted(set(lexemes), key=lambda w: (-len(w), w))[:DISTINCTIVE_WORDS]
+        quoted = [_tsquery_literal(w) for w in words]
+        if len(quoted) <= 2:
+            clauses += quoted
+        else:
+            clauses += ["(" + " & ".join(quoted[:i] + quoted[i + 1 :]) + ")" for i in range(len(quoted))]
+    return " | ".join(clauses) or "''"
+
+
+def _tsquery_literal(lexeme: str) -> str:
+    escaped = lexeme.replace("\\", "\\\\").replace("'", "''")
+    return f"'{escaped}'"
+
+
+def _verdict(matches: list[Match], claimed: list[Speaker] | None) -> str:
+    if not matches:
+        return "not_found"
+    verbatim = ("exact", "excerpt", "translation")
+    if claimed is None:
+        return "verified" if matches[0].match in verbatim else "altered"
+    ids = {s.id for s in claimed}
+    theirs = [m for m in matches if m.quote.speaker_id in ids]
+    if not theirs or (matches[0].match in verbatim and theirs[0].match not in verbatim):
+        return "misattributed"
+    return "verified" if theirs[0].match in verbatim else "altered"
+
+
+def _summary(verdict: str, matches: list[Match], speaker: str | None, claimed: list[Speaker] | None) -> str:
+    """One sentence a fact-checker can read out."""
+    if verdict == "not_found":
+        return "Nothing close to this is on record."
+    said_by = _said_by(
+        matches[0] if verdict != "verified" or claimed is None else _first_by(matches, claimed)
+    )
+    if verdict == "verified":
+        return f"{said_by} said this."
+    if verdict == "altered":
+        return f"{said_by} said something close, in different words."
+    unknown = "" if claimed else f" ({speaker} is not on record)"
+    return f"{said_by} said this, not {speaker}{unknown}."
+
+
+def _first_by(matches: list[Match], claimed: list[Speaker]) -> Match:
+    ids = {s.id for s in claimed}
+    return next(m for m in matches if m.quote.speaker_id in ids)
+
+
+def _said_by(match: Match) -> str:
+    quote = match.quote
+    who = quote.speaker.name if quote.speaker else quote.speaker_description
+    return f"{who}, on {quote.said_on.isoformat()}," if quote.said_on else who

@@ -1,0 +1,100 @@
+"""Full-text search of quotes (`q`), through HTTP on the example data."""
+
+import pytest
+
+from tests.quotes.test_views import QUOTE, post
+
+
+def search(client, **query) -> list[dict]:
+    response = client.get("/v1/quotes", query_string={"limit": 100} | query)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["items"]
+
+
+def texts(items):
+    return [q["text"] for q in items]
+
+
+@pytest.mark.parametrize(
+    "q,expected_in_a_result",
+    [
+        ("denuclearization", "denuclearize"),  # English stemming
+        ("denuclearize", "denuclearization"),
+        ("Владивосток", "во Владивостоке"),  # Russian stemming
+        ("ВЛАДИВОСТОКЕ", "Владивосток"),
+        ("stabilised", "stabilized"),  # British spelling finds American
+        ("denucl", "denuclearization"),  # a word typed in part
+    ],
+)
+def test_stemmed_folded_and_prefix_search(client, q, expected_in_a_result):
+    assert any(expected_in_a_result in text for text in texts(search(client, q=q)))
+
+
+def test_accents_and_case_never_matter(client):
+    post(client, QUOTE | {"text": "We met at the Café Pushkin, résumé in hand."})
+    assert texts(search(client, q="cafe RESUME")) == ["We met at the Café Pushkin, résumé in hand."]
+    assert texts(search(client, q="café")) == ["We met at the Café Pushkin, résumé in hand."]
+
+
+def test_phrase_search_needs_the_words_together(client):
+    post(client, QUOTE | {"text": "Charge the batteries in the van."})
+    results = texts(search(client, q='"in charge"'))
+    assert results and all("in charge" in text for text in results)
+    assert "Charge the batteries in the van." not in results
+
+
+def test_translations_are_searched_and_highlighted(client):
+    [hit] = search(client, q="gifts wife")
+    assert hit["lang"] == "ru" and hit["speaker"]["name"] == "Kremlin pool of RIA Novosti"
+    assert "<mark>gifts</mark>" in hit["highlight"] and "<mark>wife</mark>" in hit["highlight"]
+
+
+def test_results_carry_highlights_of_the_matched_words(client):
+    items = search(client, q="denuclearization")
+    assert items and all("<mark>" in q["highlight"] for q in items)
+    assert "highlight" not in search(client, speaker="Peskov")[0]
+
+
+def test_ranked_by_relevance(client):
+    post(client, QUOTE | {"text": "Sanctions, sanctions and more sanctions: sanctions everywhere."})
+    post(client, QUOTE | {"text": "We spoke about the weather and, briefly, sanctions."})
+    ranked = texts(search(client, q="sanctions", topic="summit"))
+    assert ranked == [
+        "Sanctions, sanctions and more sanctions: sanctions everywhere.",
+        "We spoke about the weather and, briefly, sanctions.",
+    ]
+
+
+def test_search_combines_with_filters(client):
+    pompeo = search(client, q="denuclearize", speaker="Pompeo")
+    assert pompeo and {q["speaker"]["name"] for q in pompeo} == {"Mike Pompeo"}
+    assert search(client, q="denuclearize", lang="ru") == []
+
+
+def test_sort_by_date_said(client):
+    dates = [q["said_on"] for q in search(client, q="Kim", sort="-said_on")]
+    known = [d for d in dates if d]
+    assert known == sorted(known, reverse=True) and dates[: len(known)] == known
+    ascending = [q["said_on"] for q in search(client, q="Kim", sort="said_on") if q["said_on"]]
+    assert ascending == sorted(ascending)
+
+
+def test_relevance_needs_a_search(client):
+    response = client.get("/v1/quotes?sort=relevance")
+    assert response.status_code == 422 and "sort" in response.get_json()["errors"]
+
+
+@pytest.mark.parametrize("sort", ["relevance", "said_on", "-said_on"])
+def test_pages_of_a_sorted_search_follow_each_other(client, sort):
+    everything = [q["id"] for q in search(client, q="Kim", sort=sort)]
+    paged, url = [], f"/v1/quotes?q=Kim&sort={sort}&limit=3"
+    while url:
+        body = client.get(url).get_json()
+        paged += [q["id"] for q in body["items"]]
+        url = body["next"]
+    assert paged == everything and len(everything) > 3
+
+
+@pytest.mark.parametrize("q", ["'", '"', "&|!", "a:*", "(((", "-", "or", "\\", "%_"])
+def test_odd_queries_are_not_errors(client, q):
+    assert client.get("/v1/quotes", query_string={"q": q}).status_code == 200
