@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import flask
 import marshmallow as ma
 from flask_smorest import abort
-from sqlalchemy import ColumnElement, Select, literal, tuple_
+from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 DEFAULT_LIMIT = 50
@@ -26,6 +26,8 @@ class Listing:
     descending: bool = False
     # Computed per item of the page only (e.g. a search highlight), set as attributes.
     annotations: dict[str, ColumnElement] = field(default_factory=dict)
+    # Planner settings for this query's transaction, where its estimates are known to mislead.
+    planner_settings: dict[str, str] = field(default_factory=dict)
 
 
 class Cursor(ma.fields.String):
@@ -96,6 +98,8 @@ def paginate(session: Session, listing: Listing, args: dict):
         stmt = stmt.where(tuple_(*keys) < after if listing.descending else tuple_(*keys) > after)
     order = [key.desc() for key in keys] if listing.descending else keys
     limit = args["limit"]
+    for name, value in listing.planner_settings.items():
+        session.execute(select(func.set_config(name, value, True)))
     extra = list(listing.annotations.values())
     rows = session.execute(stmt.add_columns(*keys, *extra).order_by(*order).limit(limit + 1)).all()
     items = [_annotated(row[0], listing.annotations, row[1 + len(keys) :]) for row in rows[:limit]]

@@ -7,9 +7,11 @@ word for word (see matching.py) and the verdict follows from who said the closes
 wording.
 """
 
+import time
 from dataclasses import dataclass
 
-from sqlalchemy import Boolean, func, literal, select, union_all
+from sqlalchemy import Boolean, Select, func, literal, select, union_all
+from sqlalchemy import text as text_
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
@@ -21,6 +23,12 @@ from service.speakers.services import name_closeness
 from service.text import search_text
 from service.verify.matching import Comparison, compare
 
+FREQUENCIES_MAX_AGE = 300  # seconds
+COMMON_WORDS = text_(
+    "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats"
+    " WHERE schemaname = current_schema() AND tablename = 'quotes' AND attname = 'search_vector'"
+)
+_frequencies: dict = {"at": float("-inf"), "words": {}}
 CLOSE = 0.75  # the lowest score reported as a match
 CANDIDATES = 40
 DISTINCTIVE_WORDS = 8
@@ -96,8 +104,13 @@ def _match(quote: Quote, comparison: Comparison, is_translation: bool) -> Match:
 
 
 def _candidates(session: Session, text: str) -> list[tuple[int, str, bool]]:
-    """(quote_id, recorded text, is it a translation) of the quotes and translations
-    sharing the claim's distinctive words, all but one of them at least."""
+    """(quote_id, recorded text, is it a translation) of the best candidates."""
+    return [tuple(row[:3]) for row in session.execute(candidates_statement(session, text))]
+
+
+def candidates_statement(session: Session, text: str) -> Select:
+    """The quotes and translations sharing the claim's distinctive words (all but one
+    of them at least), best ranked first; retracted quotes left out."""
     query = literal(_leave_one_out_query(session, text), TSQUERY)
     own = select(Quote.id, Quote.text, literal(False, Boolean), func.ts_rank(Quote.search_vector, query))
     own = own.where(Quote.search_vector.op("@@")(query), Quote.status != "retracted")
@@ -112,26 +125,38 @@ def _candidates(session: Session, text: str) -> list[tuple[int, str, bool]]:
         .where(Translation.search_vector.op("@@")(query), Quote.status != "retracted")
     )
     candidates = union_all(own, translated).subquery()
-    rows = session.execute(select(candidates).order_by(candidates.c[3].desc()).limit(CANDIDATES))
-    return [tuple(row[:3]) for row in rows]
+    return select(candidates).order_by(candidates.c[3].desc()).limit(CANDIDATES)
 
 
 def _leave_one_out_query(session: Session, text: str) -> str:
     """A tsquery matching texts that contain all of the claim's distinctive words but
     at most one, parsed in each search configuration: `(b & c) | (a & c) | (a & b)`."""
     folded = search_text(text, "en") or text
+    frequency = _lexeme_frequencies(session)
     clauses = []
     for config in CONFIGS:
         lexemes = session.scalar(
             select(func.tsvector_to_array(func.to_tsvector(config, func.onrecord_unaccent(folded))))
         )
-        words = sorted(set(lexemes), key=lambda w: (-len(w), w))[:DISTINCTIVE_WORDS]
+        rarest = sorted(set(lexemes), key=lambda w: (frequency.get(w, 0.0), -len(w), w))
+        words = rarest[:DISTINCTIVE_WORDS]
         quoted = [_tsquery_literal(w) for w in words]
         if len(quoted) <= 2:
             clauses += quoted
         else:
             clauses += ["(" + " & ".join(quoted[:i] + quoted[i + 1 :]) + ")" for i in range(len(quoted))]
     return " | ".join(clauses) or "''"
+
+
+def _lexeme_frequencies(session: Session) -> dict[str, float]:
+    """How often the most common words occur (the share of quotes holding each), from
+    the planner's statistics; refreshed every few minutes."""
+    now = time.monotonic()
+    if now - _frequencies["at"] > FREQUENCIES_MAX_AGE:
+        row = session.execute(COMMON_WORDS).first()
+        _frequencies["words"] = dict(zip(row[0], row[1], strict=False)) if row and row[0] else {}
+        _frequencies["at"] = now
+    return _frequencies["words"]
 
 
 def _tsquery_literal(lexeme: str) -> str:

@@ -1,0 +1,96 @@
+"""What the benchmarks share: timing one call many times, from one client or several
+at once, and printing percentiles beside a baseline measured in the same run."""
+
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+@dataclass
+class Timing:
+    """Latencies (seconds) of a run and its wall-clock time."""
+
+    latencies: list[float]
+    wall: float
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.wall
+
+    def line(self, label: str) -> str:
+        ms = [1000 * self.percentile(p) for p in (50, 95, 99)]
+        return (
+            f"{label:<34} p50 {ms[0]:7.1f} ms  p95 {ms[1]:7.1f} ms  p99 {ms[2]:7.1f} ms  "
+            f"{self.rate:7.1f} req/s"
+        )
+
+
+def run(call: Callable, items: Sequence, clients: int = 1) -> Timing:
+    """Call `call(item)` for every item, from `clients` threads at once."""
+
+    def timed(item) -> float:
+        start = time.perf_counter()
+        call(item)
+        return time.perf_counter() - start
+
+    start = time.perf_counter()
+    if clients == 1:
+        latencies = [timed(item) for item in items]
+    else:
+        with ThreadPoolExecutor(clients) as pool:
+            latencies = list(pool.map(timed, items))
+    return Timing(latencies, time.perf_counter() - start)
+
+
+class ConnectionPerThread:
+    """One psycopg connection for each client thread, so the baseline runs as many
+    queries at once as the service does."""
+
+    def __init__(self, url: str):
+        import psycopg
+
+        self._connect = lambda: psycopg.connect(url, autocommit=True)
+        self._local = threading.local()
+
+    def fetch(self, statement: str | tuple[str, dict], params=None) -> list:
+        if isinstance(statement, tuple):
+            statement, params = statement
+        if not hasattr(self._local, "conn"):
+            self._local.conn = self._connect()
+        return self._local.conn.execute(statement, params).fetchall()
+
+
+def bare_sql(statement) -> tuple[str, dict]:
+    """A SQLAlchemy statement as the SQL text and parameters psycopg runs."""
+    from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
+
+    compiled = statement.compile(dialect=PGDialect_psycopg())
+    return str(compiled), compiled.params
+
+
+def psycopg_url(url: str) -> str:
+    """A DATABASE_URL as psycopg takes it."""
+    from service.config import normalise_database_url
+
+    return normalise_database_url(url).replace("postgresql+psycopg://", "postgresql://")
+
+
+def compare(label: str, measured: Timing, baseline: Timing) -> None:
+    """Print a run, its baseline, and their ratio at the median and the 95th percentile."""
+    print(measured.line(f"{label}"))
+    print(baseline.line("  baseline: bare SQL via psycopg"))
+    ratio50 = measured.percentile(50) / baseline.percentile(50)
+    ratio95 = measured.percentile(95) / baseline.percentile(95)
+    n, mean = len(measured.latencies), 1000 * statistics.fmean(measured.latencies)
+    print(f"  ratio to baseline: p50 x{ratio50:.2f}  p95 x{ratio95:.2f}  (n={n}, mean {mean:.1f} ms)")

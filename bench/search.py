@@ -1,0 +1,92 @@
+"""Search latency against a live `onrecord serve`, beside the bare SQL of the same query.
+
+    python bench/gen_data.py --quotes 1000000 --load $DATABASE_URL     # once
+    DATABASE_URL=... onrecord serve &                                   # the service under test
+    python bench/search.py --server http://127.0.0.1:8000 --database $DATABASE_URL
+
+Queries are drawn (seeded) from the stored quotes: one or two words (skipping the 100
+most frequent, as an English stop-word list would), quoted phrases, and words typed in
+part, some combined with a filter. Each is sent as GET /v1/quotes?q=...&limit=20, from
+one client and from 8 at once; the baseline runs the service's own SQL for the same
+query (compiled from its query builder) straight through psycopg.
+"""
+
+import argparse
+import random
+from collections import Counter
+
+import requests
+from common import ConnectionPerThread, bare_sql, compare, psycopg_url, run
+
+from service.quotes.services import quote_listing
+
+SEED = 7
+
+
+def queries(database: ConnectionPerThread, count: int) -> list[dict]:
+    """Realistic newsroom searches over the stored text."""
+    rng = random.Random(SEED)
+    sample = "SELECT text FROM quotes TABLESAMPLE SYSTEM (1) REPEATABLE (7) LIMIT 2000"
+    texts = [row[0] for row in database.fetch(sample)]
+    words = [w.strip(".,").lower() for t in texts for w in t.split()]
+    frequent = {w for w, _ in Counter(words).most_common(100)}
+    ordinary = [w for w in words if w not in frequent and len(w) > 3]
+    made = []
+    for n in range(count):
+        kind = n % 5
+        if kind in (0, 1):
+            q = rng.choice(ordinary)
+        elif kind == 2:
+            q = f"{rng.choice(ordinary)} {rng.choice(ordinary)}"
+        elif kind == 3:
+            start = rng.randrange(len(words) - 2)
+            q = f'"{words[start]} {words[start + 1]}"'
+        else:
+            q = rng.choice(ordinary)[:4]
+        args = {"q": q, "limit": 20}
+        if n % 4 == 0:
+            args["lang"] = "en"
+        made.append(args)
+    return made
+
+
+def page_statement(args: dict):
+    """The statement the service runs for this search (its first page)."""
+    listing = quote_listing(args)
+    keys = [key.desc() for key in listing.keys] if listing.descending else listing.keys
+    stmt = listing.stmt.add_columns(*listing.keys, *listing.annotations.values()).order_by(*keys)
+    return stmt.limit(args["limit"] + 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--server", default="http://127.0.0.1:8000")
+    parser.add_argument("--database", required=True, help="the database the server uses")
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--clients", type=int, default=8)
+    args = parser.parse_args()
+
+    database = ConnectionPerThread(psycopg_url(args.database))
+    total = database.fetch("SELECT count(*) FROM quotes")[0][0]
+    searches = queries(database, args.requests)
+    statements = [bare_sql(page_statement(q)) for q in searches]
+    print(f"search over {total:,} quotes, {len(searches)} queries")
+    http = requests.Session()
+
+    def get(query: dict) -> None:
+        http.get(f"{args.server}/v1/quotes", params=query, timeout=60).raise_for_status()
+
+    run(get, searches[:20])  # warm both paths up
+    run(database.fetch, statements[:20])
+    for clients in (1, args.clients):
+        compare(
+            f"GET /v1/quotes?q=  {clients} client(s)",
+            run(get, searches, clients),
+            run(database.fetch, statements, clients),
+        )
+
+
+if __name__ == "__main__":
+    main()
