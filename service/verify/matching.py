@@ -62,9 +62,14 @@ def _closest_passage(claim: str, stored: str) -> tuple[str, float]:
 def differences(claim: str, recorded: str) -> list[dict]:
     """The runs of words that differ: [{"claimed": ..., "recorded": ...}]."""
     claimed_words, recorded_words = claim.split(), recorded.split()
-    matcher = difflib.SequenceMatcher(a=claimed_words, b=recorded_words, autojunk=False)
+    opcodes = difflib.SequenceMatcher(a=claimed_words, b=recorded_words, autojunk=False).get_opcodes()
+    # Words the recorded passage has before or after the claim are context, not differences.
+    if opcodes and opcodes[0][0] == "insert":
+        opcodes = opcodes[1:]
+    if opcodes and opcodes[-1][0] == "insert":
+        opcodes = opcodes[:-1]
     return [
         {"claimed": " ".join(claimed_words[i1:i2]), "recorded": " ".join(recorded_words[j1:j2])}
-        for op, i1, i2, j1, j2 in matcher.get_opcodes()
+        for op, i1, i2, j1, j2 in opcodes
         if op != "equal"
     ]

@@ -1,7 +1,7 @@
 """Fact-checking a claimed quote against everything on record.
 
-Candidates come from the full-text index: the claim's distinctive words, with any
-one of them allowed to differ (so a swapped word still finds the quote), in every
+Candidates come from the full-text index: the claim's rarest words, with one or two
+of them allowed to differ (so a swapped word still finds the quote), in every
 search configuration, over quotes and translations. Each candidate is then compared
 word for word (see matching.py) and the verdict follows from who said the closest
 wording.
@@ -9,6 +9,7 @@ wording.
 
 import time
 from dataclasses import dataclass
+from itertools import combinations
 
 from sqlalchemy import Boolean, Select, func, literal, select, union_all
 from sqlalchemy import text as text_
@@ -32,6 +33,7 @@ _frequencies: dict = {"at": float("-inf"), "words": {}}
 CLOSE = 0.75  # the lowest score reported as a match
 CANDIDATES = 40
 DISTINCTIVE_WORDS = 8
+TWO_CHANGES_FROM = 6  # words; a shorter claim may differ in one
 CLAIMED_SPEAKER_MIN_SCORE = 0.6
 FLAGGED_STATUSES = ("disputed", "misattributed")
 
@@ -111,7 +113,7 @@ def _candidates(session: Session, text: str) -> list[tuple[int, str, bool]]:
 def candidates_statement(session: Session, text: str) -> Select:
     """The quotes and translations sharing the claim's distinctive words (all but one
     of them at least), best ranked first; retracted quotes left out."""
-    query = literal(_leave_one_out_query(session, text), TSQUERY)
+    query = literal(_distinctive_words_query(session, text), TSQUERY)
     own = select(Quote.id, Quote.text, literal(False, Boolean), func.ts_rank(Quote.search_vector, query))
     own = own.where(Quote.search_vector.op("@@")(query), Quote.status != "retracted")
     translated = (
@@ -128,9 +130,10 @@ def candidates_statement(session: Session, text: str) -> Select:
     return select(candidates).order_by(candidates.c[3].desc()).limit(CANDIDATES)
 
 
-def _leave_one_out_query(session: Session, text: str) -> str:
-    """A tsquery matching texts that contain all of the claim's distinctive words but
-    at most one, parsed in each search configuration: `(b & c) | (a & c) | (a & b)`."""
+def _distinctive_words_query(session: Session, text: str) -> str:
+    """A tsquery matching texts that contain all of the claim's distinctive (rarest)
+    words but one, or but two from TWO_CHANGES_FROM words on, parsed in each search
+    configuration: `(b & c) | (a & c) | (a & b)`."""
     folded = search_text(text, "en") or text
     frequency = _lexeme_frequencies(session)
     clauses = []
@@ -141,10 +144,8 @@ def _leave_one_out_query(session: Session, text: str) -> str:
         rarest = sorted(set(lexemes), key=lambda w: (frequency.get(w, 0.0), -len(w), w))
         words = rarest[:DISTINCTIVE_WORDS]
         quoted = [_tsquery_literal(w) for w in words]
-        if len(quoted) <= 2:
-            clauses += quoted
-        else:
-            clauses += ["(" + " & ".join(quoted[:i] + quoted[i + 1 :]) + ")" for i in range(len(quoted))]
+        keep = max(1, len(quoted) - (2 if len(quoted) >= TWO_CHANGES_FROM else 1))
+        clauses += ["(" + " & ".join(kept) + ")" for kept in combinations(quoted, keep)]
     return " | ".join(clauses) or "''"
 
 
