@@ -1,12 +1,18 @@
 """What the benchmarks share: timing one call many times, from one client or several
 at once, and printing percentiles beside a baseline measured in the same run."""
 
+import argparse
+import os
+import signal
+import socket
 import statistics
+import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +59,47 @@ def run(call: Callable, items: Sequence, clients: int = 1) -> Timing:
     return Timing(latencies, time.perf_counter() - start)
 
 
+@contextmanager
+def serving(server: str | None, database_url: str):
+    """The base URL of the service under test: `server` if given, else a fresh
+    `onrecord serve` on `database_url` (default settings), stopped afterwards."""
+    if server:
+        yield server
+        return
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = os.environ | {"DATABASE_URL": database_url}
+    onrecord = str(Path(sys.executable).parent / "onrecord")
+    process = subprocess.Popen(
+        [onrecord, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(base, process)
+        yield base
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(60)
+
+
+def _wait_ready(base: str, process, timeout: float = 120) -> None:
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if requests.get(base + "/ready", timeout=2).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"onrecord serve did not become ready at {base}")
+
+
 class ConnectionPerThread:
     """One psycopg connection for each client thread, so the baseline runs as many
     queries at once as the service does."""
@@ -84,6 +131,26 @@ def psycopg_url(url: str) -> str:
     from service.config import normalise_database_url
 
     return normalise_database_url(url).replace("postgresql+psycopg://", "postgresql://")
+
+
+def arguments(doc: str) -> argparse.ArgumentParser:
+    """The options every HTTP benchmark takes."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", required=True, help="the benchmark database (see gen_data.py)")
+    parser.add_argument("--server", help="a running service on it (default: start one)")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent clients in the second run")
+    return parser
+
+
+def against_baseline(
+    label: str, call: Callable, items: Sequence, baseline: Callable, statements: Sequence, clients: int
+) -> None:
+    """Warm both paths up, then time `call` over `items` and `baseline` over `statements`
+    from one client and from `clients` at once, and print them side by side."""
+    run(call, items[:10])
+    run(baseline, statements[:10])
+    for count in (1, clients):
+        compare(f"{label}  {count} client(s)", run(call, items, count), run(baseline, statements, count))
 
 
 def compare(label: str, measured: Timing, baseline: Timing) -> None:

@@ -1,8 +1,7 @@
 """Search latency against a live `onrecord serve`, beside the bare SQL of the same query.
 
-    python bench/gen_data.py --quotes 1000000 --load $DATABASE_URL     # once
-    DATABASE_URL=... onrecord serve &                                   # the service under test
-    python bench/search.py --server http://127.0.0.1:8000 --database $DATABASE_URL
+    python bench/gen_data.py --quotes 1000000 --load $DATABASE_URL   # once
+    python bench/search.py --database $DATABASE_URL   # starts `onrecord serve` on it (or --server URL)
 
 Queries are drawn (seeded) from the stored quotes: one or two words (skipping the 100
 most frequent, as an English stop-word list would), quoted phrases, and words typed in
@@ -11,12 +10,11 @@ one client and from 8 at once; the baseline runs the service's own SQL for the s
 query (compiled from its query builder) straight through psycopg.
 """
 
-import argparse
 import random
 from collections import Counter
 
 import requests
-from common import ConnectionPerThread, bare_sql, compare, psycopg_url, run
+from common import ConnectionPerThread, against_baseline, arguments, bare_sql, psycopg_url, serving
 
 from service.quotes.services import quote_listing
 
@@ -59,13 +57,8 @@ def page_statement(args: dict):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--server", default="http://127.0.0.1:8000")
-    parser.add_argument("--database", required=True, help="the database the server uses")
+    parser = arguments(__doc__)
     parser.add_argument("--requests", type=int, default=400)
-    parser.add_argument("--clients", type=int, default=8)
     args = parser.parse_args()
 
     database = ConnectionPerThread(psycopg_url(args.database))
@@ -74,18 +67,12 @@ def main() -> None:
     statements = [bare_sql(page_statement(q)) for q in searches]
     print(f"search over {total:,} quotes, {len(searches)} queries")
     http = requests.Session()
+    with serving(args.server, args.database) as base:
 
-    def get(query: dict) -> None:
-        http.get(f"{args.server}/v1/quotes", params=query, timeout=60).raise_for_status()
+        def get(query: dict) -> None:
+            http.get(f"{base}/v1/quotes", params=query, timeout=60).raise_for_status()
 
-    run(get, searches[:20])  # warm both paths up
-    run(database.fetch, statements[:20])
-    for clients in (1, args.clients):
-        compare(
-            f"GET /v1/quotes?q=  {clients} client(s)",
-            run(get, searches, clients),
-            run(database.fetch, statements, clients),
-        )
+        against_baseline("GET /v1/quotes?q=", get, searches, database.fetch, statements, args.clients)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,8 @@
 """Verify latency and recall against a live `onrecord serve`, beside the bare SQL of
 its candidate query.
 
-    python bench/gen_data.py --quotes 1000000 --load $DATABASE_URL     # once
-    DATABASE_URL=... onrecord serve &
-    python bench/verify.py --server http://127.0.0.1:8000 --database $DATABASE_URL
+    python bench/gen_data.py --quotes 1000000 --load $DATABASE_URL   # once
+    python bench/verify.py --database $DATABASE_URL   # starts `onrecord serve` on it (or --server URL)
 
 200 phrases are drawn (seeded) from stored quotes, 8 to 15 consecutive words each:
 half verbatim, half with one word swapped for another word of the corpus. Each is
@@ -12,11 +11,10 @@ came from. The baseline runs the candidate query the service builds for the same
 phrase straight through psycopg.
 """
 
-import argparse
 import random
 
 import requests
-from common import ConnectionPerThread, bare_sql, compare, psycopg_url, run
+from common import ConnectionPerThread, against_baseline, arguments, bare_sql, psycopg_url, serving
 from sqlalchemy.orm import Session
 
 from service.db import make_engine
@@ -45,13 +43,8 @@ def phrases(database: ConnectionPerThread, count: int) -> list[tuple[str, int, b
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--server", default="http://127.0.0.1:8000")
-    parser.add_argument("--database", required=True, help="the database the server uses")
+    parser = arguments(__doc__)
     parser.add_argument("--phrases", type=int, default=200)
-    parser.add_argument("--clients", type=int, default=8)
     args = parser.parse_args()
 
     database = ConnectionPerThread(psycopg_url(args.database))
@@ -60,24 +53,17 @@ def main() -> None:
     with Session(make_engine(args.database)) as session:
         statements = [bare_sql(candidates_statement(session, text)) for text, _, _ in claims]
     print(f"verify over {total:,} quotes, {len(claims)} phrases (half with one word swapped)")
-
     http = requests.Session()
     best: dict[str, int | None] = {}
+    with serving(args.server, args.database) as base:
 
-    def post(claim: tuple[str, int, bool]) -> None:
-        response = http.post(f"{args.server}/v1/verify", json={"text": claim[0]}, timeout=60)
-        response.raise_for_status()
-        matches = response.json()["matches"]
-        best[claim[0]] = matches[0]["quote"]["id"] if matches else None
+        def post(claim: tuple[str, int, bool]) -> None:
+            response = http.post(f"{base}/v1/verify", json={"text": claim[0]}, timeout=60)
+            response.raise_for_status()
+            matches = response.json()["matches"]
+            best[claim[0]] = matches[0]["quote"]["id"] if matches else None
 
-    run(post, claims[:10])  # warm both paths up
-    run(database.fetch, statements[:10])
-    for clients in (1, args.clients):
-        compare(
-            f"POST /v1/verify  {clients} client(s)",
-            run(post, claims, clients),
-            run(database.fetch, statements, clients),
-        )
+        against_baseline("POST /v1/verify", post, claims, database.fetch, statements, args.clients)
     for altered, label in ((False, "verbatim"), (True, "one word swapped")):
         group = [c for c in claims if c[2] == altered]
         hits = sum(best.get(text) == quote_id for text, quote_id, _ in group)

@@ -86,18 +86,26 @@ def _claimed_speakers(session: Session, name: str) -> list[Speaker]:
 
 
 def _matches(session: Session, text: str, claimed_ids: set[int]) -> list[Match]:
-    """Recorded quotes close to the claim, best first (the claimed speaker's first on a tie)."""
-    best: dict[int, tuple[Comparison, bool]] = {}
-    for quote_id, recorded, is_translation in _candidates(session, text):
-        comparison = compare(text, recorded)
-        if (
-            comparison.score >= CLOSE
-            and comparison.score > best.get(quote_id, (Comparison(0, ""), False))[0].score
-        ):
-            best[quote_id] = (comparison, is_translation)
+    """Recorded quotes close to the claim, best first (the claimed speaker's first on a tie).
+    Candidates differing in one word are looked for first; two only when that finds
+    nothing close (the wider search costs several times more)."""
+    best = _closest(text, _candidates(session, text, changes=1))
+    if not best and len(text.split()) >= TWO_CHANGES_FROM:
+        best = _closest(text, _candidates(session, text, changes=2))
     quotes = session.scalars(select(Quote).options(*LOAD_EMBEDDED).where(Quote.id.in_(best))).all()
     matches = [_match(quote, *best[quote.id]) for quote in quotes]
     return sorted(matches, key=lambda m: (-m.score, m.quote.speaker_id not in claimed_ids, m.quote.id))
+
+
+def _closest(text: str, candidates: list[tuple[int, str, bool]]) -> dict[int, tuple[Comparison, bool]]:
+    """For each candidate quote close enough to the claim, its best comparison (its own
+    text or a translation) and whether that was a translation."""
+    best: dict[int, tuple[Comparison, bool]] = {}
+    for quote_id, recorded, is_translation in candidates:
+        comparison = compare(text, recorded)
+        if comparison.score >= CLOSE and (quote_id not in best or comparison.score > best[quote_id][0].score):
+            best[quote_id] = (comparison, is_translation)
+    return best
 
 
 def _match(quote: Quote, comparison: Comparison, is_translation: bool) -> Match:
@@ -105,15 +113,15 @@ def _match(quote: Quote, comparison: Comparison, is_translation: bool) -> Match:
     return Match(quote, comparison.score, kind, comparison.differences)
 
 
-def _candidates(session: Session, text: str) -> list[tuple[int, str, bool]]:
+def _candidates(session: Session, text: str, changes: int) -> list[tuple[int, str, bool]]:
     """(quote_id, recorded text, is it a translation) of the best candidates."""
-    return [tuple(row[:3]) for row in session.execute(candidates_statement(session, text))]
+    return [tuple(row[:3]) for row in session.execute(candidates_statement(session, text, changes))]
 
 
-def candidates_statement(session: Session, text: str) -> Select:
-    """The quotes and translations sharing the claim's distinctive words (all but one
-    of them at least), best ranked first; retracted quotes left out."""
-    query = literal(_distinctive_words_query(session, text), TSQUERY)
+def candidates_statement(session: Session, text: str, changes: int = 1) -> Select:
+    """The quotes and translations holding the claim's distinctive words, all but
+    `changes` of them at least, best ranked first; retracted quotes left out."""
+    query = literal(_distinctive_words_query(session, text, changes), TSQUERY)
     own = select(Quote.id, Quote.text, literal(False, Boolean), func.ts_rank(Quote.search_vector, query))
     own = own.where(Quote.search_vector.op("@@")(query), Quote.status != "retracted")
     translated = (
@@ -130,9 +138,9 @@ def candidates_statement(session: Session, text: str) -> Select:
     return select(candidates).order_by(candidates.c[3].desc()).limit(CANDIDATES)
 
 
-def _distinctive_words_query(session: Session, text: str) -> str:
-    """A tsquery matching texts that contain all of the claim's distinctive (rarest)
-    words but one, or but two from TWO_CHANGES_FROM words on, parsed in each search
+def _distinctive_words_query(session: Session, text: str, changes: int) -> str:
+    """A tsquery matching texts that hold all of the claim's distinctive (rarest) words
+    but `changes` of them (one only below TWO_CHANGES_FROM words), parsed in each search
     configuration: `(b & c) | (a & c) | (a & b)`."""
     folded = search_text(text, "en") or text
     frequency = _lexeme_frequencies(session)
@@ -144,7 +152,7 @@ def _distinctive_words_query(session: Session, text: str) -> str:
         rarest = sorted(set(lexemes), key=lambda w: (frequency.get(w, 0.0), -len(w), w))
         words = rarest[:DISTINCTIVE_WORDS]
         quoted = [_tsquery_literal(w) for w in words]
-        keep = max(1, len(quoted) - (2 if len(quoted) >= TWO_CHANGES_FROM else 1))
+        keep = max(1, len(quoted) - (changes if len(quoted) >= TWO_CHANGES_FROM else 1))
         clauses += ["(" + " & ".join(kept) + ")" for kept in combinations(quoted, keep)]
     return " | ".join(clauses) or "''"
 

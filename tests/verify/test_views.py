@@ -59,6 +59,13 @@ class TestVerdicts:
         assert best["quote"]["text"] == KIM_HOPE and best["match"] == "close"
         assert best["differences"] == [{"claimed": "negotiations", "recorded": "talks"}]
 
+    def test_two_changed_words_in_a_longer_claim_are_still_found(self, client):
+        answer = verify(client, "The situation around the peninsula has stabilised a lot", "Ушаков")
+        assert answer["verdict"] == "altered"
+        best = answer["matches"][0]
+        assert best["quote"]["speaker"]["name"] == "Yuri Ushakov"
+        assert best["differences"] == [{"claimed": "a lot", "recorded": "somewhat"}]
+
     def test_someone_elses_words_are_misattributed_to_a_known_speaker(self, client):
         answer = verify(client, KIM_HOPE, "Mike Pompeo")
         assert answer["verdict"] == "misattributed"
