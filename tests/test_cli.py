@@ -102,7 +102,7 @@ def test_demo_loads_once(tmp_path):
     assert "0 quotes added" in output
 
 
-def test_serve_on_database_url(database_url):
+def test_serve_on_database_url(database_url, engine):  # engine: migrated, demo data loaded
     url = database_url.replace("postgresql://", "postgres://", 1)  # the form hosts hand out
     server = Serving(environment(DATABASE_URL=url))
     try:

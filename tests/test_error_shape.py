@@ -25,9 +25,12 @@ ERRORS = [
     ("post", "/v1/speakers", {"data": "name", "content_type": "text/plain"}, 415),
     ("post", "/v1/quotes", {"json": QUOTE | {"lang": "not a language"}}, 422),
     ("post", "/v1/speakers", {"json": {"name": ""}}, 422),
-    ("get", "/v1/quotes?limit=0", {}, 422),
-    ("get", "/v1/quotes?limit=501", {}, 422),
-    ("get", "/v1/quotes?said_from=yesterday", {}, 422),
+    ("get", "/v1/quotes?limit=0", {}, 400),
+    ("get", "/v1/quotes?limit=501", {}, 400),
+    ("get", "/v1/speakers?limit=-1", {}, 400),
+    ("get", "/v1/sources?limit=abc", {}, 400),
+    ("get", "/v1/quotes?said_from=yesterday", {}, 400),
+    ("get", "/v1/verify?text=", {}, 422),
     ("post", "/v1/quotes", {"json": QUOTE | {"context": "x" * 2_000_000}}, 413),
 ]
 

@@ -62,7 +62,7 @@ def quote_listing(args: dict) -> Listing:
     sort = args.get("sort", "relevance" if "q" in args else "id")
     if "q" not in args:
         if sort == "relevance":
-            abort(422, errors={"sort": ["Sorting by relevance needs a search (q)."]})
+            abort(400, errors={"sort": ["Sorting by relevance needs a search (q)."]})
         return Listing(_filtered(args, None), *_order(sort, Quote.said_on, Quote.id))
     matches = ranked_matches(args["q"], capped=sort == "relevance")
     keys, descending = _order(sort, matches.c.said_on, matches.c.quote_id, matches.c.rank)

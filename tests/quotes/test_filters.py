@@ -99,7 +99,15 @@ def test_default_page_is_50_items_and_limit_goes_to_500(client):
 
 
 @pytest.mark.parametrize("cursor", ["garbage", "eyJhIjoxfQ", "bnVsbA"])
-def test_cursor_not_from_a_next_link_is_422(client, cursor):
+def test_cursor_not_from_a_next_link_is_400(client, cursor):
     response = client.get("/v1/quotes", query_string={"cursor": cursor})
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert "cursor" in response.get_json()["errors"]
+
+
+def test_cursor_of_another_sort_order_is_400(client, quotes):
+    next_url = client.get(f"/v1/quotes?topic={TOPIC}&limit=1").get_json()["next"]
+    cursor = next_url.split("cursor=")[1]
+    response = client.get("/v1/quotes", query_string={"topic": TOPIC, "sort": "said_on", "cursor": cursor})
+    assert response.status_code == 400
+    assert response.get_json()["errors"] == {"cursor": ["This cursor belongs to another sort order."]}

@@ -81,7 +81,7 @@ def test_sort_by_date_said(client):
 
 def test_relevance_needs_a_search(client):
     response = client.get("/v1/quotes?sort=relevance")
-    assert response.status_code == 422 and "sort" in response.get_json()["errors"]
+    assert response.status_code == 400 and "sort" in response.get_json()["errors"]
 
 
 @pytest.mark.parametrize("sort", ["relevance", "said_on", "-said_on"])
