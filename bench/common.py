@@ -118,6 +118,12 @@ class ConnectionPerThread:
         return self._local.conn.execute(statement, params).fetchall()
 
 
+def corpus(database_url: str) -> tuple[ConnectionPerThread, int]:
+    """Connections to the benchmark database, and how many quotes it holds."""
+    database = ConnectionPerThread(psycopg_url(database_url))
+    return database, database.fetch("SELECT count(*) FROM quotes")[0][0]
+
+
 def bare_sql(statement) -> tuple[str, dict]:
     """A SQLAlchemy statement as the SQL text and parameters psycopg runs."""
     from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg

@@ -14,8 +14,9 @@ import random
 from collections import Counter
 
 import requests
-from common import ConnectionPerThread, against_baseline, arguments, bare_sql, psycopg_url, serving
+from common import ConnectionPerThread, against_baseline, arguments, bare_sql, corpus, serving
 
+from service.pagination import page_statement
 from service.quotes.services import quote_listing
 
 SEED = 7
@@ -48,23 +49,14 @@ def queries(database: ConnectionPerThread, count: int) -> list[dict]:
     return made
 
 
-def page_statement(args: dict):
-    """The statement the service runs for this search (its first page)."""
-    listing = quote_listing(args)
-    keys = [key.desc() for key in listing.keys] if listing.descending else listing.keys
-    stmt = listing.stmt.add_columns(*listing.keys, *listing.annotations.values()).order_by(*keys)
-    return stmt.limit(args["limit"] + 1)
-
-
 def main() -> None:
     parser = arguments(__doc__)
     parser.add_argument("--requests", type=int, default=400)
     args = parser.parse_args()
 
-    database = ConnectionPerThread(psycopg_url(args.database))
-    total = database.fetch("SELECT count(*) FROM quotes")[0][0]
+    database, total = corpus(args.database)
     searches = queries(database, args.requests)
-    statements = [bare_sql(page_statement(q)) for q in searches]
+    statements = [bare_sql(page_statement(quote_listing(q), q["limit"])) for q in searches]
     print(f"search over {total:,} quotes, {len(searches)} queries")
     http = requests.Session()
     with serving(args.server, args.database) as base:

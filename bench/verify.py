@@ -14,7 +14,7 @@ phrase straight through psycopg.
 import random
 
 import requests
-from common import ConnectionPerThread, against_baseline, arguments, bare_sql, psycopg_url, serving
+from common import ConnectionPerThread, against_baseline, arguments, bare_sql, corpus, serving
 from sqlalchemy.orm import Session
 
 from service.db import make_engine
@@ -47,8 +47,7 @@ def main() -> None:
     parser.add_argument("--phrases", type=int, default=200)
     args = parser.parse_args()
 
-    database = ConnectionPerThread(psycopg_url(args.database))
-    total = database.fetch("SELECT count(*) FROM quotes")[0][0]
+    database, total = corpus(args.database)
     claims = phrases(database, args.phrases)
     with Session(make_engine(args.database)) as session:
         statements = [bare_sql(candidates_statement(session, text)) for text, _, _ in claims]

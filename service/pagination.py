@@ -90,23 +90,29 @@ def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
 
 def paginate(session: Session, listing: Listing, args: dict):
     """Run one page of `listing`; return (body, status, headers) as a flask-smorest view does."""
-    keys, stmt = listing.keys, listing.stmt
-    if "cursor" in args:
-        if len(args["cursor"]) != len(keys):
-            abort(400, errors={"cursor": ["This cursor belongs to another sort order."]})
-        after = tuple_(*(literal(value, key.type) for key, value in zip(keys, args["cursor"], strict=True)))
-        stmt = stmt.where(tuple_(*keys) < after if listing.descending else tuple_(*keys) > after)
-    order = [key.desc() for key in keys] if listing.descending else keys
-    limit = args["limit"]
+    keys, limit = listing.keys, args["limit"]
     for name, value in listing.planner_settings.items():
         session.execute(select(func.set_config(name, value, True)))
-    extra = list(listing.annotations.values())
-    rows = session.execute(stmt.add_columns(*keys, *extra).order_by(*order).limit(limit + 1)).all()
+    rows = session.execute(page_statement(listing, limit, args.get("cursor"))).all()
     items = [_annotated(row[0], listing.annotations, row[1 + len(keys) :]) for row in rows[:limit]]
     last_keys = list(rows[limit - 1][1 : 1 + len(keys)]) if len(rows) > limit else None
     next_url = _next_url(encode_cursor(last_keys)) if last_keys else None
     headers = {"Link": f'<{next_url}>; rel="next"'} if next_url else {}
     return {"items": items, "next": next_url}, 200, headers
+
+
+def page_statement(listing: Listing, limit: int, cursor: list | None = None) -> Select:
+    """The rows of one page (and one more, to tell whether another follows): each row
+    is the item, its sort keys, then its annotations."""
+    keys, stmt = listing.keys, listing.stmt
+    if cursor is not None:
+        if len(cursor) != len(keys):
+            abort(400, errors={"cursor": ["This cursor belongs to another sort order."]})
+        after = tuple_(*(literal(value, key.type) for key, value in zip(keys, cursor, strict=True)))
+        stmt = stmt.where(tuple_(*keys) < after if listing.descending else tuple_(*keys) > after)
+    order = [key.desc() for key in keys] if listing.descending else keys
+    extra = list(listing.annotations.values())
+    return stmt.add_columns(*keys, *extra).order_by(*order).limit(limit + 1)
 
 
 def _annotated(item, annotations: dict, values) -> object:
