@@ -6,6 +6,8 @@ from service import api as api_core
 from service import errors, system
 from service.config import Settings
 from service.db import Database
+from service.exports.views import blp as export
+from service.imports.views import blp as imports
 from service.quotes.views import blp as quotes
 from service.sources.views import blp as sources
 from service.speakers.views import blp as speakers
@@ -37,7 +39,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     Database(lambda: _database_url(settings, database_url), settings.pool_size).init_app(app)
     api = api_core.OnRecordApi(app)
     api.register_converter(api_core.IdConverter, lambda _: {"type": "integer", "minimum": 1})
-    for blueprint in (quotes, speakers, sources, verify, system.blp):
+    for blueprint in (quotes, speakers, sources, verify, imports, export, system.blp):
         api.register_blueprint(blueprint)
     errors.init_app(app)
     system.init_app(app)

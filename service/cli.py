@@ -1,9 +1,12 @@
-"""`onrecord`: serve, migrate, and Flask's own commands (`onrecord openapi write`, `routes`)."""
+"""`onrecord`: serve, migrate, import, export, and Flask's own commands (`openapi write`, `routes`)."""
 
+import sys
 from contextlib import ExitStack
 from pathlib import Path
 
 import click
+import marshmallow as ma
+import requests
 from flask.cli import FlaskGroup
 from sqlalchemy.orm import Session
 
@@ -11,7 +14,12 @@ from service import embedded, migrations
 from service.app import create_app
 from service.config import Settings
 from service.db import make_engine
+from service.exports.command import export_quotes
+from service.exports.services import FORMATS
+from service.imports.command import DatabaseTarget, ServerTarget, import_file
+from service.imports.formats import FormatError
 from service.imports.ndjson import import_lines
+from service.imports.services import DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, MODES, ImportOptions
 
 DEMO_FILE = Path(__file__).resolve().parents[1] / "examples" / "kim-russia-2019.ndjson"
 
@@ -84,3 +92,62 @@ def _load_demo(engine) -> None:
         f"demo data: {report.created} quotes added, {report.matched} already loaded",
         err=True,
     )
+
+
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True, dir_okay=False))
+@click.option(
+    "--server", metavar="URL", help="Post to this running service instead of writing to the database."
+)
+@click.option("--key", metavar="KEY", help="API key for --server.")
+@click.option("--mode", type=click.Choice(MODES), default="batch", show_default=True)
+@click.option(
+    "--batch-size", type=click.IntRange(1, MAX_BATCH_SIZE), default=DEFAULT_BATCH_SIZE, show_default=True
+)
+@click.option("--dry-run", is_flag=True, help="Check and report, write nothing.")
+def import_(files, server, key, mode, batch_size, dry_run):
+    """Import quotes from NDJSON or CSV FILES (`-` for stdin, `.gz` accepted).
+
+    Writes to DATABASE_URL, or the embedded database (also while `onrecord serve` runs
+    on it), or with --server to a running service. Failed lines go to
+    FILE.failed.ndjson; the exit status is 1 if any line failed.
+    """
+    options = ImportOptions(mode, batch_size, dry_run)
+    with ExitStack() as stack:
+        if server:
+            target = ServerTarget(server, key)
+        else:
+            url = _database(Settings(), stack, exclusive=False)
+            _prepare(url, demo=False)
+            target = DatabaseTarget(url)
+        try:
+            all_in = [import_file(name, options, target) for name in files]
+        except (FormatError, OSError, requests.RequestException) as error:
+            raise click.ClickException(str(error)) from None
+    if not all(all_in):
+        sys.exit(1)
+
+
+@cli.command("export")
+@click.option("--speaker", help="A speaker id, or any alias.")
+@click.option("--source", help="A source id, or its URL.")
+@click.option("--lang", help="BCP 47 language tag.")
+@click.option("--kind")
+@click.option("--status")
+@click.option("--topic")
+@click.option("--said-from", help="YYYY-MM-DD")
+@click.option("--said-to", help="YYYY-MM-DD")
+@click.option("-q", "--q", "q", help="Full-text search.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="ndjson", show_default=True)
+@click.option(
+    "-o", "--output", default="-", type=click.Path(allow_dash=True, dir_okay=False), help="Default: stdout."
+)
+def export(fmt, output, **filters):
+    """Export the quotes matching the filters of GET /v1/quotes, in the import format."""
+    with ExitStack() as stack:
+        url = _database(Settings(), stack, exclusive=False)
+        try:
+            count = export_quotes(url, filters, fmt, output)
+        except ma.ValidationError as error:
+            raise click.ClickException(f"invalid filters: {error.normalized_messages()}") from None
+    click.echo(f"{count} quotes exported", err=True)

@@ -2,6 +2,7 @@
 
 from service.db import Base
 from service.history.models import HistoryEntry
+from service.imports.models import ImportRequest
 from service.quotes.models import Citation, Quote, Translation
 from service.sources.models import Source
 from service.speakers.models import Speaker, SpeakerAlias, SpeakerRole
@@ -11,6 +12,7 @@ metadata = Base.metadata
 __all__ = [
     "metadata",
     "HistoryEntry",
+    "ImportRequest",
     "Citation",
     "Quote",
     "Translation",

@@ -50,7 +50,7 @@ def get_quote(session: Session, quote_id: int) -> Quote:
 
 def list_quotes(args: dict) -> Select:
     """The quotes matching every given filter, `q` (full-text search) included."""
-    return _filtered(args, ranked_matches(args["q"]) if "q" in args else None)
+    return _filtered(args, ranked_matches(args["q"], capped=False) if "q" in args else None)
 
 
 def quote_listing(args: dict) -> Listing:

@@ -1,0 +1,228 @@
+"""The import formats, read incrementally from a byte stream, one numbered record at a time.
+
+- NDJSON: one `POST /v1/quotes` body per line.
+- CSV: a header naming some of `CSV_COLUMNS`, then one quote per row; lists inside a
+  cell (`speaker_aliases`, `topics`) are separated by `|`.
+
+Records are numbered by the line they start on, counting from 1 (a CSV header is line
+1). A line that cannot be read (too long, not UTF-8, not JSON, the wrong number of
+cells) becomes a record with `errors`, and reading goes on.
+"""
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+NDJSON = "application/x-ndjson"
+CSV = "text/csv"
+MAX_LINE_BYTES = 1024 * 1024  # one line is one quote: the limit of one `POST /v1/quotes` body
+LIST_SEPARATOR = "|"
+CSV_COLUMNS = (
+    "text",
+    "lang",
+    "kind",
+    "speaker",
+    "speaker_aliases",
+    "speaker_wikidata_id",
+    "speaker_description",
+    "said_on",
+    "context",
+    "status",
+    "topics",
+    "source_url",
+    "source_title",
+    "source_publisher",
+    "source_agency",
+    "source_published_at",
+    "translation_lang",
+    "translation_text",
+)
+REQUIRED_CSV_COLUMNS = ("text", "lang", "kind")
+_QUOTE_CELLS = ("text", "lang", "kind", "speaker_description", "said_on", "context", "status")
+_SOURCE_CELLS = ("url", "title", "publisher", "agency", "published_at")
+_READ_SIZE = 64 * 1024
+
+
+class FormatError(ValueError):
+    """The body cannot be read at all (a CSV header naming unknown columns, say)."""
+
+
+@dataclass(frozen=True)
+class Record:
+    """One quote as read: its line number, and its body or why it could not be read."""
+
+    line: int
+    body: dict | None = None
+    errors: dict | None = None
+
+
+Lines = Iterable[tuple[int, str | None]]  # numbered text lines; None for an unreadable one
+
+
+def read_records(stream: BinaryIO, mimetype: str) -> Iterator[Record]:
+    """The records of an NDJSON or CSV body."""
+    buffered = io.BufferedReader(stream, _READ_SIZE) if isinstance(stream, io.RawIOBase) else stream
+    lines = numbered_lines(buffered)
+    return ndjson_records(lines) if mimetype == NDJSON else csv_records(lines)
+
+
+def numbered_lines(stream: BinaryIO, max_bytes: int = MAX_LINE_BYTES) -> Iterator[tuple[int, str | None]]:
+    """(number, text) for every line; text is None for a line that is too long or
+    not UTF-8 (the rest of a long line is skipped, never held)."""
+    number = 0
+    while line := stream.readline(max_bytes + 1):
+        number += 1
+        if len(line) > max_bytes and not line.endswith(b"\n"):
+            _skip_rest_of_line(stream)
+            yield number, None
+            continue
+        try:
+            text = line.decode()
+        except UnicodeDecodeError:
+            yield number, None
+            continue
+        yield number, text.lstrip("\ufeff") if number == 1 else text
+
+
+def _skip_rest_of_line(stream: BinaryIO) -> None:
+    while (chunk := stream.readline(_READ_SIZE)) and not chunk.endswith(b"\n"):
+        pass
+
+
+def unreadable(max_bytes: int = MAX_LINE_BYTES) -> dict:
+    """The error of a line `numbered_lines` could not give as text."""
+    return {"_line": [f"Not a UTF-8 line of at most {max_bytes} bytes."]}
+
+
+def ndjson_records(lines: Lines) -> Iterator[Record]:
+    """One record per non-blank line, each a JSON object."""
+    for number, text in lines:
+        if text is None:
+            yield Record(number, errors=unreadable())
+        elif text.strip():
+            yield _json_record(number, text)
+
+
+def _json_record(number: int, text: str) -> Record:
+    try:
+        body = json.loads(text)
+    except json.JSONDecodeError as error:
+        reason = error.msg.removesuffix(" at")
+        return Record(number, errors={"_line": [f"Not JSON: {reason} at column {error.colno}."]})
+    if not isinstance(body, dict):
+        return Record(number, errors={"_line": ["A line must be one JSON object."]})
+    return Record(number, body)
+
+
+def csv_records(lines: Lines) -> Iterator[Record]:
+    """One record per CSV row after the header; blank rows are skipped. The header is
+    read at once: `FormatError` if it is missing or names unknown columns."""
+    rejected: set[int] = set()
+    reader = csv.reader(_csv_lines(lines, rejected), strict=True)
+    return _csv_rows(reader, _header(reader), rejected)
+
+
+def _csv_rows(reader, header: list[str], rejected: set[int]) -> Iterator[Record]:
+    start = reader.line_num + 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield Record(start, errors={"_line": [f"Not CSV: {error}."]})
+        else:
+            if start in rejected:
+                yield Record(start, errors=unreadable())
+            elif row:
+                yield _csv_record(start, header, row)
+        start = reader.line_num + 1
+
+
+def _csv_lines(lines: Lines, rejected: set[int]) -> Iterator[str]:
+    """The text lines for `csv.reader`; an unreadable line becomes an empty row and its
+    number goes into `rejected`."""
+    for number, text in lines:
+        if text is None:
+            rejected.add(number)
+            yield "\n"
+        else:
+            yield text
+
+
+def _header(reader) -> list[str]:
+    try:
+        header = next((row for row in reader if row), None)
+    except csv.Error as error:
+        raise FormatError(f"The CSV header cannot be read: {error}.") from None
+    if header is None:
+        raise FormatError("The CSV body is empty: it needs a header line.")
+    names = [name.strip() for name in header]
+    unknown = [name for name in names if name not in CSV_COLUMNS]
+    if unknown:
+        raise FormatError(
+            f"Unknown CSV columns: {', '.join(unknown)}. The columns are {', '.join(CSV_COLUMNS)}."
+        )
+    missing = [name for name in REQUIRED_CSV_COLUMNS if name not in names]
+    if missing or len(set(names)) != len(names):
+        raise FormatError(f"The CSV header must name {', '.join(REQUIRED_CSV_COLUMNS)}, each column once.")
+    return names
+
+
+def _csv_record(number: int, header: list[str], row: list[str]) -> Record:
+    if len(row) != len(header):
+        return Record(number, errors={"_line": [f"Has {len(row)} cells; the header has {len(header)}."]})
+    return Record(number, csv_body(dict(zip(header, row, strict=True))))
+
+
+def csv_body(row: dict[str, str]) -> dict:
+    """The `POST /v1/quotes` body one CSV row stands for; empty cells are left out."""
+    cells = {name: value.strip() for name, value in row.items() if value.strip()}
+    body = {name: cells[name] for name in _QUOTE_CELLS if name in cells}
+    if "topics" in cells:
+        body["topics"] = _split(cells["topics"])
+    speaker = {
+        "name": cells.get("speaker"),
+        "aliases": _split(cells.get("speaker_aliases", "")),
+        "wikidata_id": cells.get("speaker_wikidata_id"),
+    }
+    if any(speaker.values()):
+        body["speaker"] = {key: value for key, value in speaker.items() if value}
+    source = {name: cells[f"source_{name}"] for name in _SOURCE_CELLS if f"source_{name}" in cells}
+    if source:
+        body["source"] = source
+    translation = {
+        name: cells[f"translation_{name}"] for name in ("lang", "text") if f"translation_{name}" in cells
+    }
+    if translation:
+        body["translations"] = [translation]
+    return body
+
+
+def _split(cell: str) -> list[str]:
+    return [part.strip() for part in cell.split(LIST_SEPARATOR) if part.strip()]
+
+
+def csv_rows(quote: dict) -> Iterator[list[str]]:
+    """The CSV rows of one quote in the import format: one per citation, the n-th
+    translation on the n-th row (a re-import merges the rows back into one quote)."""
+    citations, translations = quote.get("citations", []), quote.get("translations", [])
+    speaker = quote.get("speaker", {})
+    for n in range(max(len(citations), len(translations), 1)):
+        source = (
+            citations[n]["source"] if n < len(citations) else (citations[0]["source"] if citations else {})
+        )
+        translation = translations[n] if n < len(translations) else {}
+        cells = {name: quote.get(name) for name in _QUOTE_CELLS} | {
+            "speaker": speaker.get("name"),
+            "speaker_aliases": LIST_SEPARATOR.join(speaker.get("aliases", [])),
+            "speaker_wikidata_id": speaker.get("wikidata_id"),
+            "topics": LIST_SEPARATOR.join(quote.get("topics", [])),
+            "translation_lang": translation.get("lang"),
+            "translation_text": translation.get("text"),
+        }
+        cells |= {f"source_{name}": source.get(name) for name in _SOURCE_CELLS}
+        yield [cells[name] or "" for name in CSV_COLUMNS]

@@ -1,0 +1,22 @@
+"""Streamed responses (the import's per-line report, the export) that use the request's
+database session while they are sent."""
+
+from collections.abc import Iterator
+
+import flask
+
+from service import db
+
+
+def streamed(chunks: Iterator[str], mimetype: str) -> flask.Response:
+    """A response sending `chunks` as they are made. The request's teardown has run by the
+    time they are, so the session they use is closed here once they are done."""
+    session = db.session()
+
+    def body() -> Iterator[str]:
+        try:
+            yield from chunks
+        finally:
+            session.close()
+
+    return flask.Response(flask.stream_with_context(body()), mimetype=mimetype)
