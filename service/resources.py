@@ -18,6 +18,9 @@ from sqlalchemy.orm import Session
 from service import db
 from service.pagination import Listing, paginate
 
+# A bad filter, limit or cursor is a malformed request (400); 422 is for bodies.
+LIST_ARGUMENT_ERROR = 400
+
 
 @dataclass(frozen=True)
 class Resource:
@@ -57,16 +60,18 @@ class Resource:
         return f"{self.name.title()}ById"
 
 
-def collection_view(blp: Blueprint, resource: Resource, post: Callable | None = None) -> type:
-    """`GET` (filtered, paginated) and `POST` on the collection; `post` replaces the default create."""
+def collection_view(
+    blp: Blueprint, resource: Resource, get: Callable | None = None, post: Callable | None = None
+) -> type:
+    """`GET` (filtered, paginated) and `POST` on the collection; `get` and `post` replace
+    the default list and create."""
 
-    # A bad filter, limit or cursor is a malformed request (400); 422 is for bodies.
-    @blp.arguments(resource.filter_schema, location="query", error_status_code=400)
+    @blp.arguments(resource.filter_schema, location="query", error_status_code=LIST_ARGUMENT_ERROR)
     @blp.response(200, resource.page_schema)
-    def get(self, args):
+    def page(self, args):
         return paginate(db.session(), resource.listing(args), args)
 
-    get.__doc__ = f"List {resource.name}s; filters combine."
+    page.__doc__ = f"List {resource.name}s; filters combine."
 
     @blp.arguments(resource.in_schema)
     @blp.response(201, resource.schema)
@@ -75,7 +80,7 @@ def collection_view(blp: Blueprint, resource: Resource, post: Callable | None = 
         return record, 201, {"Location": item_url(resource, record)}
 
     create.__doc__ = f"Add a {resource.name}."
-    methods = {"get": get, "post": post or create}
+    methods = {"get": get or page, "post": post or create}
     return blp.route("")(type(f"{resource.name.title()}s", (MethodView,), methods))
 
 

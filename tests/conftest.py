@@ -6,6 +6,9 @@ Every response to an API path is validated against the committed `openapi.yaml`.
 
 import json
 import os
+import shutil
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,17 +28,42 @@ from service.imports.ndjson import import_lines
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = OpenAPI.from_file_path(
     str(ROOT / "openapi.yaml"),
-    config=Config(extra_media_type_deserializers={"application/problem+json": json.loads}),
+    config=Config(
+        extra_media_type_deserializers={
+            "application/problem+json": json.loads,
+            "text/csv": lambda body: body.decode("utf-8"),
+        }
+    ),
 )
 SPEC_PATH_PREFIXES = ("/v1/", "/health", "/ready")
 
 
+@contextmanager
+def temporary_data_dir():
+    """A temporary data directory for an embedded PostgreSQL. Not under pytest's own
+    temporary root: a pytest session starting on the same machine makes that root
+    private again, and the server's system user would lose its way in."""
+    path = Path(tempfile.mkdtemp(prefix="onrecord-test-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def data_dir():
+    """An empty data directory for `onrecord` processes run by a test."""
+    with temporary_data_dir() as path:
+        yield path
+
+
 @pytest.fixture(scope="session")
-def embedded_server(tmp_path_factory):
+def embedded_server():
     """An embedded PostgreSQL in a temporary data directory, for this run only."""
-    server = embedded.start(tmp_path_factory.mktemp("embedded"))
-    yield server
-    server.stop()
+    with temporary_data_dir() as path:
+        server = embedded.start(path)
+        yield server
+        server.stop()
 
 
 @pytest.fixture(scope="session")

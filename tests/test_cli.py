@@ -66,8 +66,8 @@ class Serving:
         return output
 
 
-def test_serve_embedded_with_demo_data(tmp_path):
-    env = environment(ONRECORD_DATA_DIR=str(tmp_path))
+def test_serve_embedded_with_demo_data(data_dir):
+    env = environment(ONRECORD_DATA_DIR=str(data_dir))
     server = Serving(env, "--demo")
     try:
         quotes = server.get("/v1/quotes", speaker="Ushakov").json()["items"]
@@ -86,11 +86,11 @@ def test_serve_embedded_with_demo_data(tmp_path):
     assert len(publishers) == 2, publishers
     assert second.returncode != 0
     assert "already using" in second.stderr
-    assert not (tmp_path / "pgdata" / "postmaster.pid").exists(), "PostgreSQL still running"
+    assert not (data_dir / "pgdata" / "postmaster.pid").exists(), "PostgreSQL still running"
 
 
-def test_demo_loads_once(tmp_path):
-    env = environment(ONRECORD_DATA_DIR=str(tmp_path))
+def test_demo_loads_once(data_dir):
+    env = environment(ONRECORD_DATA_DIR=str(data_dir))
     first = Serving(env, "--demo")
     count = len(first.get("/v1/quotes", limit=500).json()["items"])
     first.stop()
@@ -112,14 +112,14 @@ def test_serve_on_database_url(database_url, engine):  # engine: migrated, demo 
         server.stop()
 
 
-def test_migrate_on_a_fresh_data_dir(tmp_path):
+def test_migrate_on_a_fresh_data_dir(data_dir):
     result = subprocess.run(
         [ONRECORD, "migrate"],
-        env=environment(ONRECORD_DATA_DIR=str(tmp_path)),
+        env=environment(ONRECORD_DATA_DIR=str(data_dir)),
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert f"schema at {migrations.head_revision()}" in result.stdout
-    assert not (tmp_path / "pgdata" / "postmaster.pid").exists()
+    assert not (data_dir / "pgdata" / "postmaster.pid").exists()

@@ -210,7 +210,7 @@ def csv_rows(quote: dict) -> Iterator[list[str]]:
     """The CSV rows of one quote in the import format: one per citation, the n-th
     translation on the n-th row (a re-import merges the rows back into one quote)."""
     citations, translations = quote.get("citations", []), quote.get("translations", [])
-    speaker = quote.get("speaker", {})
+    speaker = quote.get("speaker") or {}
     for n in range(max(len(citations), len(translations), 1)):
         source = (
             citations[n]["source"] if n < len(citations) else (citations[0]["source"] if citations else {})

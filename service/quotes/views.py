@@ -1,15 +1,38 @@
 """/v1/quotes: what was said. Creating is recording a statement (matched when it is
 already on record), and deleting is retracting."""
 
+import flask
 from flask_smorest import Blueprint
 
 from service import db
+from service.exports.services import csv_header, csv_text
+from service.imports.formats import CSV, csv_rows
+from service.pagination import paginate
 from service.quotes import schemas, services
-from service.resources import Resource, collection_view, item_url, item_view
+from service.resources import LIST_ARGUMENT_ERROR, Resource, collection_view, item_url, item_view
 
 blp = Blueprint("quotes", __name__, url_prefix="/v1/quotes", description="What was said.")
 
 QUOTES = Resource.of("quote", schemas, services)
+
+
+@blp.arguments(schemas.QuoteFilterSchema, location="query", error_status_code=LIST_ARGUMENT_ERROR)
+@blp.response(200, schemas.QuotePageSchema)
+@blp.alt_response(200, schema={"type": "string"}, content_type=CSV, success=True)
+def page(self, args):
+    """List quotes; filters combine. `Accept: text/csv` (or `format=csv`) gives the page
+    as CSV in the import's columns; the `Link` header leads to the next page."""
+    as_csv = args.pop("format", None) == "csv" or _accepts_csv()
+    body, status, headers = paginate(db.session(), services.quote_listing(args), args)
+    if not as_csv:
+        return body, status, headers
+    quotes = schemas.QuoteSchema(many=True).dump(body["items"])
+    rows = (row for quote in quotes for row in csv_rows(quote))
+    return flask.Response(csv_header() + csv_text(rows), status, headers, mimetype=CSV)
+
+
+def _accepts_csv() -> bool:
+    return flask.request.accept_mimetypes.best_match(["application/json", CSV]) == CSV
 
 
 @blp.arguments(schemas.QuoteInSchema)
@@ -34,5 +57,5 @@ def retract(self, args, quote_id):
     return services.retract_quote(session, services.get_quote(session, quote_id), args.get("note"))
 
 
-collection_view(blp, QUOTES, post=record)
+collection_view(blp, QUOTES, get=page, post=record)
 item_view(blp, QUOTES, delete=retract)

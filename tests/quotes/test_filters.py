@@ -1,5 +1,8 @@
 """Quote list filters and pagination, through HTTP."""
 
+import csv
+import io
+
 import pytest
 
 from tests.quotes.test_views import QUOTE, post
@@ -111,3 +114,19 @@ def test_cursor_of_another_sort_order_is_400(client, quotes):
     response = client.get("/v1/quotes", query_string={"topic": TOPIC, "sort": "said_on", "cursor": cursor})
     assert response.status_code == 400
     assert response.get_json()["errors"] == {"cursor": ["This cursor belongs to another sort order."]}
+
+
+@pytest.mark.parametrize("how", [{"headers": {"Accept": "text/csv"}}, {"query_string": {"format": "csv"}}])
+def test_a_page_as_csv(client, how):
+    query = {"lang": "ru", "limit": 2} | how.get("query_string", {})
+    response = client.get("/v1/quotes", query_string=query, headers=how.get("headers"))
+    assert response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:4] == ["text", "lang", "kind", "speaker"]
+    assert len(rows) == 3 and all(row[1] == "ru" for row in rows[1:])
+    assert any("Ким Чен Ын" in row[0] for row in rows[1:]) or any("Владивосток" in row[0] for row in rows[1:])
+    assert (
+        'rel="next"' in response.headers["Link"]
+        and "format=csv" in response.headers["Link"]
+        or how.get("headers")
+    )
