@@ -49,6 +49,13 @@ def accepts(*mimetypes: str):
     return decorate
 
 
+def view_method():
+    """The function that handles this request: the MethodView's method for its HTTP method."""
+    request = flask.request
+    view = flask.current_app.view_functions[request.endpoint]
+    return getattr(getattr(view, "view_class", None), request.method.lower(), view)
+
+
 def check_content_type() -> flask.Response | None:
     """415 for a request body of a type the view does not take."""
     from service.errors import problem
@@ -56,9 +63,7 @@ def check_content_type() -> flask.Response | None:
     request = flask.request
     if request.method not in ("POST", "PUT", "PATCH") or request.url_rule is None:
         return None
-    view = flask.current_app.view_functions[request.endpoint]
-    method_view = getattr(getattr(view, "view_class", None), request.method.lower(), view)
-    accepted = getattr(method_view, "accepted_types", JSON_TYPES)
+    accepted = getattr(view_method(), "accepted_types", JSON_TYPES)
     if request.mimetype not in accepted:
         return problem(
             415,

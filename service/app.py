@@ -4,6 +4,7 @@ import flask
 
 from service import api as api_core
 from service import errors, system
+from service.auth.access import check_access
 from service.config import Settings
 from service.db import Database
 from service.exports.views import blp as export
@@ -31,6 +32,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         OPENAPI_VERSION="3.1.0",
         API_SPEC_OPTIONS={"info": {"description": API_DESCRIPTION}},
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        PUBLIC_READS=settings.public_reads,
     )
     app.json.ensure_ascii = False
     app.json.sort_keys = False
@@ -43,6 +45,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         api.register_blueprint(blueprint)
     errors.init_app(app)
     system.init_app(app)
+    app.before_request(check_access)
     app.before_request(api_core.check_content_type)
     return app
 

@@ -1,7 +1,7 @@
 """`onrecord`: serve, migrate, import, export, and Flask's own commands (`openapi write`, `routes`)."""
 
 import sys
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import click
@@ -12,8 +12,11 @@ from sqlalchemy.orm import Session
 
 from service import embedded, migrations
 from service.app import create_app
+from service.auth import services as auth
+from service.auth.models import SCOPES
 from service.config import Settings
 from service.db import make_engine
+from service.errors import Conflict
 from service.exports.command import export_quotes
 from service.exports.services import FORMATS
 from service.imports.command import DatabaseTarget, ServerTarget, import_file
@@ -55,6 +58,57 @@ def migrate():
     with ExitStack() as stack:
         _prepare(_database(Settings(), stack, exclusive=False), demo=False)
     click.echo(f"schema at {migrations.head_revision()}")
+
+
+@cli.group()
+def keys():
+    """Create, list and revoke API keys (in DATABASE_URL or the embedded database)."""
+
+
+@keys.command("create")
+@click.argument("name")
+@click.option("--scope", type=click.Choice(SCOPES), default="read", show_default=True)
+def create_key(name: str, scope: str):
+    """Create a key; print its secret (only the secret, and only this once) on stdout."""
+    with _session() as session:
+        try:
+            _, secret = auth.create_key(session, name, scope)
+        except Conflict as error:
+            raise click.ClickException(error.detail) from None
+    click.echo(secret)
+
+
+@keys.command("list")
+def list_keys():
+    """Every key: name, scopes, created, revoked (never a secret)."""
+    with _session() as session:
+        for key in auth.list_keys(session):
+            revoked = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
+            click.echo(
+                f"{key.name}\t{','.join(key.scopes)}\tcreated {key.created_at:%Y-%m-%d %H:%M}\t{revoked}"
+            )
+
+
+@keys.command("revoke")
+@click.argument("name")
+def revoke_key(name: str):
+    """Revoke a key: it stops working at once; it stays listed."""
+    with _session() as session:
+        if auth.revoke_key(session, name) is None:
+            raise click.ClickException(f"No key named {name!r}.")
+    click.echo(f"revoked {name}", err=True)
+
+
+@contextmanager
+def _session():
+    """A session on the migrated database, committed at the end unless an error escapes."""
+    with ExitStack() as stack:
+        url = _database(Settings(), stack, exclusive=False)
+        _prepare(url, demo=False)
+        engine = make_engine(url, pool_size=1)
+        stack.callback(engine.dispose)
+        with Session(engine) as session, session.begin():
+            yield session
 
 
 def _database(settings: Settings, stack: ExitStack, exclusive: bool) -> str:

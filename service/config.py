@@ -26,6 +26,17 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SystemExit(f"{name} must be true or false, got {raw!r}")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the service reads from its environment."""
@@ -40,4 +51,5 @@ class Settings:
     max_body_bytes: int = field(default_factory=lambda: _env_int("ONRECORD_MAX_BODY_BYTES", 1024 * 1024))
     workers: int = field(default_factory=lambda: _env_int("ONRECORD_WORKERS", os.cpu_count() or 2))
     threads: int = field(default_factory=lambda: _env_int("ONRECORD_THREADS", 4))
+    public_reads: bool = field(default_factory=lambda: _env_bool("ONRECORD_PUBLIC_READS", True))
     log_level: str = field(default_factory=lambda: os.environ.get("ONRECORD_LOG_LEVEL", "info"))

@@ -1,5 +1,6 @@
 """Every model, imported once so the metadata Alembic compares against is complete."""
 
+from service.auth.models import ApiKey
 from service.db import Base
 from service.history.models import HistoryEntry
 from service.imports.models import ImportRequest
@@ -10,6 +11,7 @@ from service.speakers.models import Speaker, SpeakerAlias, SpeakerRole
 metadata = Base.metadata
 
 __all__ = [
+    "ApiKey",
     "metadata",
     "HistoryEntry",
     "ImportRequest",

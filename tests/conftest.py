@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import tempfile
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from werkzeug.test import EnvironBuilder
 
 from service import embedded, migrations
 from service.app import create_app
+from service.auth.models import SCOPES
+from service.auth.services import create_key
 from service.cli import DEMO_FILE
 from service.db import make_engine
 from service.imports.ndjson import import_lines
@@ -73,6 +76,16 @@ def database_url(request):
     return url or request.getfixturevalue("embedded_server").url
 
 
+def new_key(url: str, scope: str = "write") -> str:
+    """The secret of a new API key on the database at `url`."""
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session, session.begin():
+            return create_key(session, f"tests-{scope}-{uuid.uuid4().hex[:8]}", scope)[1]
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def engine(database_url):
     """The test database, migrated to head, holding the example data."""
@@ -83,6 +96,12 @@ def engine(database_url):
     assert report.failed == 0, report.errors
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def keys(database_url, engine) -> dict[str, str]:
+    """A secret for each scope, on the test database."""
+    return {scope: new_key(database_url, scope) for scope in SCOPES}
 
 
 class SpecCheckingClient(FlaskClient):
@@ -111,13 +130,15 @@ def app(database_url, engine):
 
 
 @pytest.fixture
-def client(app, engine):
-    """An HTTP client whose every write is rolled back after the test."""
+def client(app, engine, keys):
+    """An HTTP client with a write key, whose every write is rolled back after the test."""
     connection = engine.connect()
     transaction = connection.begin()
     app.extensions["db"].bind(
         sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
     )
-    yield app.test_client()
+    test_client = app.test_client()
+    test_client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {keys['write']}"
+    yield test_client
     transaction.rollback()
     connection.close()

@@ -9,6 +9,7 @@ from service.exports.schemas import ExportArgsSchema
 from service.exports.services import exported
 from service.imports.formats import CSV, NDJSON
 from service.imports.streaming import streamed
+from service.resources import LIST_ARGUMENT_ERROR
 
 EXPORTED = "The quotes, streamed: NDJSON, or CSV with `format=csv` or `Accept: text/csv`"
 
@@ -17,7 +18,7 @@ blp = Blueprint("export", __name__, url_prefix="/v1/export", description="Quotes
 
 @blp.route("")
 class Export(MethodView):
-    @blp.arguments(ExportArgsSchema, location="query")
+    @blp.arguments(ExportArgsSchema, location="query", error_status_code=LIST_ARGUMENT_ERROR)
     @blp.response(
         200,
         schema={"description": "One import line per quote"},

@@ -5,6 +5,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from service import db
+from service.auth.access import requires
 from service.verify import report, schemas, services
 
 blp = Blueprint("verify", __name__, url_prefix="/v1/verify", description="Fact-check a claimed quote.")
@@ -21,6 +22,7 @@ class Verify(MethodView):
         """Verdict on a claimed quote: verified, altered, misattributed or not_found."""
         return _answer(args, args.get("format"))
 
+    @requires("read")
     @blp.arguments(schemas.ClaimSchema)
     @blp.arguments(schemas.FormatArgsSchema, location="query")
     @blp.response(200, schemas.VerdictSchema)

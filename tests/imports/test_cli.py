@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from service.cli import DEMO_FILE
+from tests.conftest import new_key
 from tests.imports.conftest import count
 from tests.test_cli import ONRECORD, Serving, environment
 
@@ -84,7 +85,13 @@ def test_import_through_a_running_server(fresh_database, tmp_path):
     server = Serving(environment(DATABASE_URL=fresh_database))
     try:
         result = onrecord(
-            "import", str(path), "--server", server.base, "--key", "k", url="postgresql://unused"
+            "import",
+            str(path),
+            "--server",
+            server.base,
+            "--key",
+            new_key(fresh_database),
+            url="postgresql://unused",
         )
     finally:
         server.stop()
@@ -139,7 +146,7 @@ def test_a_server_killed_mid_import_leaves_whole_batches(fresh_database, tmp_pat
     write_quotes(path, 6000)
     server = Serving(environment(DATABASE_URL=fresh_database))
     params = {"batch_size": BATCH}
-    headers = {"Content-Type": "application/x-ndjson"}
+    headers = {"Content-Type": "application/x-ndjson", "Authorization": f"Bearer {new_key(fresh_database)}"}
 
     def post():
         with pytest.raises(requests.RequestException), path.open("rb") as body:

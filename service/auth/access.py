@@ -1,0 +1,59 @@
+"""Who may do what. Writes need `Authorization: Bearer <key>` with the write scope;
+reads are open unless ONRECORD_PUBLIC_READS=false, and then need the read scope.
+No key, an unknown or a revoked one: 401. A key without the scope: 403."""
+
+import flask
+
+from service import db
+from service.api import view_method
+from service.auth.services import key_for_secret
+from service.errors import problem
+
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+CHALLENGE = 'Bearer realm="OnRecord"'
+
+
+def requires(scope: str):
+    """Declare the scope a view method needs when its HTTP method suggests another
+    (e.g. POST /v1/verify only reads)."""
+
+    def decorate(method):
+        method.required_scope = scope
+        return method
+
+    return decorate
+
+
+def check_access() -> flask.Response | None:
+    """Before each API request: let it through, or answer 401/403."""
+    request = flask.request
+    if request.url_rule is None or not request.path.startswith("/v1/"):
+        return None
+    default = "read" if request.method in READ_METHODS else "write"
+    scope = getattr(view_method(), "required_scope", default)
+    secret = _bearer_token(request)
+    if secret is None:
+        if scope == "read" and flask.current_app.config["PUBLIC_READS"]:
+            return None
+        return _unauthorized("This needs an API key: send `Authorization: Bearer <key>`.")
+    key = key_for_secret(db.session(), secret)
+    if key is None:
+        return _unauthorized("This API key is unknown or revoked.", error="invalid_token")
+    if scope not in key.scopes:
+        return problem(403, f"The key {key.name!r} does not have the {scope!r} scope.")
+    db.session().info["actor"] = key.name
+    flask.g.api_key_name = key.name
+    return None
+
+
+def _bearer_token(request: flask.Request) -> str | None:
+    scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
+
+
+def _unauthorized(detail: str, error: str | None = None) -> flask.Response:
+    response = problem(401, detail)
+    response.headers["WWW-Authenticate"] = CHALLENGE + (f', error="{error}"' if error else "")
+    return response
