@@ -16,6 +16,8 @@ from flask_smorest import Blueprint
 from sqlalchemy.orm import Session
 
 from service import db
+from service.history.schemas import HistoryArgsSchema, HistoryPageSchema
+from service.history.services import history_listing
 from service.pagination import Listing, paginate
 
 # A bad filter, limit or cursor is a malformed request (400); 422 is for bodies.
@@ -103,6 +105,22 @@ def item_view(blp: Blueprint, resource: Resource, **extra_methods: Callable) -> 
     patch.__doc__ = f"Change a {resource.name}; fields left out stay as they are."
     view = type(resource.item_endpoint, (MethodView,), {"get": get, "patch": patch} | extra_methods)
     return blp.route(f"/<id:{id_arg}>")(view)
+
+
+def history_view(blp: Blueprint, resource: Resource) -> type:
+    """`GET /<id>/history`: every change to one record, oldest first."""
+    id_arg = f"{resource.name}_id"
+
+    @blp.arguments(HistoryArgsSchema, location="query", error_status_code=LIST_ARGUMENT_ERROR)
+    @blp.response(200, HistoryPageSchema)
+    def get(self, args, **ids):
+        session = db.session()
+        record = resource.get(session, ids[id_arg])
+        return paginate(session, history_listing(resource.name, record.id), args)
+
+    get.__doc__ = f"Every change to a {resource.name}: when, by which key, what changed."
+    view = type(f"{resource.name.title()}History", (MethodView,), {"get": get})
+    return blp.route(f"/<id:{id_arg}>/history")(view)
 
 
 def item_url(resource: Resource, record: Any) -> str:

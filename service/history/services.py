@@ -3,9 +3,11 @@
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.history.models import HistoryEntry
+from service.pagination import Listing
 
 
 def jsonable(value: Any) -> Any:
@@ -42,3 +44,11 @@ def record_change(session: Session, record_type: str, record_id: int, action: st
             changes=changes,
         )
     )
+
+
+def history_listing(record_type: str, record_id: int) -> Listing:
+    """A record's history, oldest change first."""
+    stmt = select(HistoryEntry).where(
+        HistoryEntry.record_type == record_type, HistoryEntry.record_id == record_id
+    )
+    return Listing(stmt, (HistoryEntry.id,))

@@ -9,7 +9,14 @@ from service.exports.services import csv_header, csv_text
 from service.imports.formats import CSV, csv_rows
 from service.pagination import paginate
 from service.quotes import schemas, services
-from service.resources import LIST_ARGUMENT_ERROR, Resource, collection_view, item_url, item_view
+from service.resources import (
+    LIST_ARGUMENT_ERROR,
+    Resource,
+    collection_view,
+    history_view,
+    item_url,
+    item_view,
+)
 
 blp = Blueprint("quotes", __name__, url_prefix="/v1/quotes", description="What was said.")
 
@@ -59,3 +66,4 @@ def retract(self, args, quote_id):
 
 collection_view(blp, QUOTES, get=page, post=record)
 item_view(blp, QUOTES, delete=retract)
+history_view(blp, QUOTES)

@@ -2,7 +2,7 @@
 
 from flask_smorest import Blueprint
 
-from service.resources import Resource, collection_view, item_view
+from service.resources import Resource, collection_view, history_view, item_view
 from service.sources import schemas, services
 
 blp = Blueprint("sources", __name__, url_prefix="/v1/sources", description="Where it was published.")
@@ -10,3 +10,4 @@ blp = Blueprint("sources", __name__, url_prefix="/v1/sources", description="Wher
 SOURCES = Resource.of("source", schemas, services)
 collection_view(blp, SOURCES)
 item_view(blp, SOURCES)
+history_view(blp, SOURCES)

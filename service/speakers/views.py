@@ -2,7 +2,7 @@
 
 from flask_smorest import Blueprint
 
-from service.resources import Resource, collection_view, item_view
+from service.resources import Resource, collection_view, history_view, item_view
 from service.speakers import schemas, services
 
 blp = Blueprint("speakers", __name__, url_prefix="/v1/speakers", description="Who said it.")
@@ -10,3 +10,4 @@ blp = Blueprint("speakers", __name__, url_prefix="/v1/speakers", description="Wh
 SPEAKERS = Resource.of("speaker", schemas, services)
 collection_view(blp, SPEAKERS)
 item_view(blp, SPEAKERS)
+history_view(blp, SPEAKERS)

@@ -1,0 +1,27 @@
+"""History entries as clients read them."""
+
+import marshmallow as ma
+
+from service.pagination import PageArgs, page_schema
+
+
+class HistoryEntrySchema(ma.Schema):
+    """One change to a record."""
+
+    id = ma.fields.Integer(required=True)
+    at = ma.fields.DateTime(required=True)
+    action = ma.fields.String(required=True, metadata={"description": "create, update, retract, ..."})
+    actor = ma.fields.String(
+        allow_none=True, required=True, metadata={"description": "The name of the API key that made it"}
+    )
+    changes = ma.fields.Dict(
+        required=True,
+        metadata={"description": "create: the record's fields; otherwise {field: {before, after}}"},
+    )
+
+
+class HistoryArgsSchema(PageArgs):
+    """Paging through a record's history."""
+
+
+HistoryPageSchema = page_schema(HistoryEntrySchema, "HistoryPage")
