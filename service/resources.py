@@ -87,24 +87,35 @@ def collection_view(
 
 
 def item_view(blp: Blueprint, resource: Resource, **extra_methods: Callable) -> type:
-    """`GET` and `PATCH` on one record, plus any `extra_methods` (e.g. `delete`)."""
+    """`GET` and `PATCH` on one record, plus any `extra_methods` (e.g. `delete`, which
+    must call `check_current`). Reads send an `ETag` (`If-None-Match` → 304); changes
+    need `If-Match` with it: none → 428, a stale one → 412."""
     id_arg = f"{resource.name}_id"
 
+    @blp.etag
     @blp.response(200, resource.schema)
     def get(self, **ids):
         return resource.get(db.session(), ids[id_arg])
 
     get.__doc__ = f"One {resource.name}."
 
+    @blp.etag
     @blp.arguments(resource.patch_schema)
     @blp.response(200, resource.schema)
     def patch(self, changes, **ids):
         session = db.session()
-        return resource.update(session, resource.get(session, ids[id_arg]), changes)
+        record = check_current(blp, resource, resource.get(session, ids[id_arg]))
+        return resource.update(session, record, changes)
 
-    patch.__doc__ = f"Change a {resource.name}; fields left out stay as they are."
+    patch.__doc__ = f"Change a {resource.name}; fields left out stay as they are. Needs `If-Match`."
     view = type(resource.item_endpoint, (MethodView,), {"get": get, "patch": patch} | extra_methods)
     return blp.route(f"/<id:{id_arg}>")(view)
+
+
+def check_current(blp: Blueprint, resource: Resource, record: Any) -> Any:
+    """The record, if the client's `If-Match` names its current version; else 412."""
+    blp.check_etag(record, resource.schema)
+    return record
 
 
 def history_view(blp: Blueprint, resource: Resource) -> type:

@@ -107,6 +107,18 @@ def keys(database_url, engine) -> dict[str, str]:
 class SpecCheckingClient(FlaskClient):
     """A test client that fails any response breaking the OpenAPI spec."""
 
+    def patch_current(self, path: str, **kwargs):
+        """PATCH as a careful client does: with the `If-Match` of a fresh read."""
+        return self.patch(path, headers=self._if_match(path) | kwargs.pop("headers", {}), **kwargs)
+
+    def delete_current(self, path: str, **kwargs):
+        """DELETE with the `If-Match` of a fresh read."""
+        return self.delete(path, headers=self._if_match(path) | kwargs.pop("headers", {}), **kwargs)
+
+    def _if_match(self, path: str) -> dict:
+        etag = self.get(path.split("?")[0]).headers.get("ETag")
+        return {"If-Match": etag or '"no-such-record"'}
+
     def open(self, *args, **kwargs):
         response = super().open(*args, **kwargs)
         sent = response.request

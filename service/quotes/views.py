@@ -12,6 +12,7 @@ from service.quotes import schemas, services
 from service.resources import (
     LIST_ARGUMENT_ERROR,
     Resource,
+    check_current,
     collection_view,
     history_view,
     item_url,
@@ -56,12 +57,14 @@ def record(self, data):
     return quote, 201 if created else 200, {"Location": item_url(QUOTES, quote)}
 
 
+@blp.etag
 @blp.arguments(schemas.RetractArgsSchema, location="query")
 @blp.response(200, schemas.QuoteSchema)
 def retract(self, args, quote_id):
-    """Retract a quote: its status becomes `retracted`; the record stays readable."""
+    """Retract a quote: its status becomes `retracted`; the record stays readable. Needs `If-Match`."""
     session = db.session()
-    return services.retract_quote(session, services.get_quote(session, quote_id), args.get("note"))
+    quote = check_current(blp, QUOTES, services.get_quote(session, quote_id))
+    return services.retract_quote(session, quote, args.get("note"))
 
 
 collection_view(blp, QUOTES, get=page, post=record)

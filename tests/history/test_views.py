@@ -12,8 +12,8 @@ def history(client, path: str) -> list[dict]:
 def test_a_quote_s_life_is_on_record_with_the_key_that_changed_it(client):
     quote = post(client, QUOTE | {"text": "History starts here."})
     path = f"/v1/quotes/{quote['id']}"
-    client.patch(path, json={"context": "in an interview"})
-    client.delete(f"{path}?note=Never said.")
+    client.patch_current(path, json={"context": "in an interview"})
+    client.delete_current(f"{path}?note=Never said.")
     created, updated, retracted = history(client, path)
     assert [e["action"] for e in (created, updated, retracted)] == ["create", "update", "retract"]
     assert all(e["actor"].startswith("tests-write-") for e in (created, updated, retracted))
@@ -36,10 +36,10 @@ def test_a_new_citation_is_a_change(client):
 
 def test_speaker_and_source_changes(client):
     speaker = client.post("/v1/speakers", json={"name": "Historied"}).get_json()
-    client.patch(f"/v1/speakers/{speaker['id']}", json={"aliases": ["H."]})
+    client.patch_current(f"/v1/speakers/{speaker['id']}", json={"aliases": ["H."]})
     assert [e["action"] for e in history(client, f"/v1/speakers/{speaker['id']}")] == ["create", "update"]
     source = client.post("/v1/sources", json={"title": "Historied source"}).get_json()
-    client.patch(f"/v1/sources/{source['id']}", json={"publisher": "Someone"})
+    client.patch_current(f"/v1/sources/{source['id']}", json={"publisher": "Someone"})
     changes = history(client, f"/v1/sources/{source['id']}")[1]["changes"]
     assert changes == {"publisher": {"before": None, "after": "Someone"}}
 
@@ -47,7 +47,7 @@ def test_speaker_and_source_changes(client):
 def test_a_refused_write_leaves_no_history(client):
     first = post(client, QUOTE | {"text": "One."})
     second = post(client, QUOTE | {"text": "Two."})
-    assert client.patch(f"/v1/quotes/{second['id']}", json={"text": first["text"]}).status_code == 409
+    assert client.patch_current(f"/v1/quotes/{second['id']}", json={"text": first["text"]}).status_code == 409
     assert [e["action"] for e in history(client, f"/v1/quotes/{second['id']}")] == ["create"]
 
 

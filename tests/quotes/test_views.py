@@ -157,11 +157,11 @@ class TestRecordQuote:
 class TestChangeQuote:
     def test_patch_changes_fields_and_version(self, client):
         quote = post(client, QUOTE)
-        changed = client.patch(
+        changed = client.patch_current(
             f"/v1/quotes/{quote['id']}", json={"context": "in an interview", "said_on": "2019-04"}
         )
         assert changed.status_code == 422  # a date is a full date; precision says how much of it is known
-        changed = client.patch(
+        changed = client.patch_current(
             f"/v1/quotes/{quote['id']}",
             json={"context": "in an interview", "said_on": "2019-04-01", "said_on_precision": "month"},
         ).get_json()
@@ -170,8 +170,10 @@ class TestChangeQuote:
 
     def test_correction_needs_a_note_and_keeps_the_record(self, client):
         quote = post(client, QUOTE)
-        assert client.patch(f"/v1/quotes/{quote['id']}", json={"status": "disputed"}).status_code == 422
-        changed = client.patch(
+        assert (
+            client.patch_current(f"/v1/quotes/{quote['id']}", json={"status": "disputed"}).status_code == 422
+        )
+        changed = client.patch_current(
             f"/v1/quotes/{quote['id']}", json={"status": "disputed", "status_note": "Denied by his office."}
         ).get_json()
         assert (changed["status"], changed["status_note"]) == ("disputed", "Denied by his office.")
@@ -179,7 +181,7 @@ class TestChangeQuote:
 
     def test_delete_retracts_and_the_record_stays_readable(self, client):
         quote = post(client, QUOTE)
-        retracted = client.delete(f"/v1/quotes/{quote['id']}?note=Wrong speaker.")
+        retracted = client.delete_current(f"/v1/quotes/{quote['id']}?note=Wrong speaker.")
         assert retracted.status_code == 200
         assert (retracted.get_json()["status"], retracted.get_json()["status_note"]) == (
             "retracted",
@@ -191,8 +193,8 @@ class TestChangeQuote:
     def test_patch_text_onto_another_statement_of_the_speaker_is_409(self, client):
         first = post(client, QUOTE)
         second = post(client, QUOTE | {"text": "Second statement."})
-        response = client.patch(f"/v1/quotes/{second['id']}", json={"text": first["text"]})
+        response = client.patch_current(f"/v1/quotes/{second['id']}", json={"text": first["text"]})
         assert response.status_code == 409
 
     def test_delete_unknown_quote_is_404(self, client):
-        assert client.delete("/v1/quotes/987654321").status_code == 404
+        assert client.delete_current("/v1/quotes/987654321").status_code == 404

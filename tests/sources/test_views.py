@@ -58,11 +58,11 @@ class TestFindSource:
 class TestChangeSource:
     def test_patch_title(self, client):
         source = create(client, {"url": URL})
-        changed = client.patch(f"/v1/sources/{source['id']}", json={"title": "New title"}).get_json()
+        changed = client.patch_current(f"/v1/sources/{source['id']}", json={"title": "New title"}).get_json()
         assert changed["title"] == "New title" and changed["version"] == 2
 
     def test_patch_url_onto_another_source_is_409(self, client):
         create(client, {"url": URL})
         other = create(client, {"url": URL + "-2"})
-        response = client.patch(f"/v1/sources/{other['id']}", json={"url": URL})
+        response = client.patch_current(f"/v1/sources/{other['id']}", json={"url": URL})
         assert response.status_code == 409

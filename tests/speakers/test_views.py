@@ -75,7 +75,7 @@ class TestFindSpeaker:
 class TestChangeSpeaker:
     def test_patch_replaces_aliases_and_bumps_version(self, client):
         speaker = create(client, {"name": "Patch Test", "aliases": ["P. Test", "Old Alias"]}).get_json()
-        response = client.patch(f"/v1/speakers/{speaker['id']}", json={"aliases": ["New Alias"]})
+        response = client.patch_current(f"/v1/speakers/{speaker['id']}", json={"aliases": ["New Alias"]})
         changed = response.get_json()
         assert changed["aliases"] == ["New Alias"]
         assert changed["version"] == speaker["version"] + 1
@@ -86,17 +86,19 @@ class TestChangeSpeaker:
 
     def test_renamed_speaker_is_found_by_both_names(self, client):
         speaker = create(client, {"name": "Old Name"}).get_json()
-        client.patch(f"/v1/speakers/{speaker['id']}", json={"name": "New Name", "aliases": ["Old Name"]})
+        client.patch_current(
+            f"/v1/speakers/{speaker['id']}", json={"name": "New Name", "aliases": ["Old Name"]}
+        )
         for name in ("old name", "new name"):
             assert client.get(f"/v1/speakers?q={name}").get_json()["items"][0]["id"] == speaker["id"]
 
     def test_patch_unknown_speaker_is_404(self, client):
-        assert client.patch("/v1/speakers/987654321", json={"name": "X"}).status_code == 404
+        assert client.patch_current("/v1/speakers/987654321", json={"name": "X"}).status_code == 404
 
     def test_patch_to_taken_wikidata_id_is_409(self, client):
         create(client, {"name": "Holder", "wikidata_id": "Q99999992"})
         other = create(client, {"name": "Other"}).get_json()
-        response = client.patch(f"/v1/speakers/{other['id']}", json={"wikidata_id": "Q99999992"})
+        response = client.patch_current(f"/v1/speakers/{other['id']}", json={"wikidata_id": "Q99999992"})
         assert response.status_code == 409
 
 

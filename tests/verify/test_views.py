@@ -104,12 +104,14 @@ class TestVerdicts:
 
     def test_retracted_quotes_never_verify(self, client):
         quote = post(client, QUOTE | {"text": UNIQUE})
-        client.delete(f"/v1/quotes/{quote['id']}?note=Fabricated.")
+        client.delete_current(f"/v1/quotes/{quote['id']}?note=Fabricated.")
         assert verify(client, UNIQUE)["verdict"] == "not_found"
 
     def test_disputed_quotes_say_so(self, client):
         quote = post(client, QUOTE | {"text": UNIQUE})
-        client.patch(f"/v1/quotes/{quote['id']}", json={"status": "disputed", "status_note": "He denies it."})
+        client.patch_current(
+            f"/v1/quotes/{quote['id']}", json={"status": "disputed", "status_note": "He denies it."}
+        )
         answer = verify(client, UNIQUE)
         assert answer["verdict"] == "verified"
         assert answer["matches"][0]["quote"]["status"] == "disputed"
