@@ -3,7 +3,7 @@
 import flask
 
 from service import api as api_core
-from service import errors, system
+from service import errors, observability, system
 from service.auth.access import check_access
 from service.config import Settings
 from service.db import Database
@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.json.sort_keys = False
     app.url_map.converters["id"] = api_core.IdConverter
 
+    observability.init_app(app)  # first: its timing and log line wrap the commit too
     Database(lambda: _database_url(settings, database_url), settings.pool_size).init_app(app)
     api = api_core.OnRecordApi(app)
     api.register_converter(api_core.IdConverter, lambda _: {"type": "integer", "minimum": 1})

@@ -32,7 +32,6 @@ def run_gunicorn(factory: Callable, host: str, port: int, settings: Settings) ->
             "threads": settings.threads,
             "timeout": 30,
             "graceful_timeout": 10,
-            "accesslog": "-",
             "control_socket_disable": True,  # several instances may run on one machine
             "loglevel": settings.log_level,
         },

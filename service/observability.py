@@ -1,0 +1,53 @@
+"""One JSON log line per request, with a request id that is also sent back as
+`X-Request-ID` (a client's own id is kept if it sends a sane one). No bodies, no
+secrets: the key appears by name only."""
+
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+
+import flask
+
+log = logging.getLogger("onrecord.requests")
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+def _start() -> None:
+    flask.g.request_started = time.perf_counter()
+    offered = flask.request.headers.get("X-Request-ID", "")
+    flask.g.request_id = offered if _CLIENT_ID.match(offered) else uuid.uuid4().hex
+
+
+def _finish(response: flask.Response) -> flask.Response:
+    request = flask.request
+    response.headers["X-Request-ID"] = flask.g.get("request_id", "")
+    started = flask.g.get("request_started")
+    log.info(
+        json.dumps(
+            {
+                "request_id": flask.g.get("request_id"),
+                "method": request.method,
+                "route": request.url_rule.rule if request.url_rule else None,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round(1000 * (time.perf_counter() - started), 2) if started else None,
+                "key": flask.g.get("api_key_name"),
+            }
+        )
+    )
+    return response
+
+
+def init_app(app: flask.Flask) -> None:
+    """Log every request as one JSON line on stderr."""
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+    app.before_request(_start)
+    app.after_request(_finish)
