@@ -3,7 +3,7 @@
 import flask
 
 from service import api as api_core
-from service import errors, observability, system
+from service import errors, limits, observability, system
 from service.auth.access import check_access
 from service.config import Settings
 from service.db import Database
@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     api.register_converter(api_core.IdConverter, lambda _: {"type": "integer", "minimum": 1})
     for blueprint in (quotes, speakers, sources, verify, imports, export, system.blp):
         api.register_blueprint(blueprint)
+    limits.init_app(app, settings)
     errors.init_app(app)
     system.init_app(app)
     app.before_request(check_access)

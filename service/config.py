@@ -51,5 +51,11 @@ class Settings:
     max_body_bytes: int = field(default_factory=lambda: _env_int("ONRECORD_MAX_BODY_BYTES", 1024 * 1024))
     workers: int = field(default_factory=lambda: _env_int("ONRECORD_WORKERS", os.cpu_count() or 2))
     threads: int = field(default_factory=lambda: _env_int("ONRECORD_THREADS", 4))
+    rate_limit: str = field(
+        default_factory=lambda: os.environ.get("ONRECORD_RATE_LIMIT", "3000 per minute; 100 per second")
+    )
+    rate_limit_storage: str = field(
+        default_factory=lambda: os.environ.get("ONRECORD_RATE_LIMIT_STORAGE", "memory://")
+    )
     public_reads: bool = field(default_factory=lambda: _env_bool("ONRECORD_PUBLIC_READS", True))
     log_level: str = field(default_factory=lambda: os.environ.get("ONRECORD_LOG_LEVEL", "info"))

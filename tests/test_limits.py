@@ -1,0 +1,57 @@
+"""Rate limits: 429 problem+json with Retry-After, per key or address, shared through Redis."""
+
+import socket
+import uuid
+
+import pytest
+
+from service.app import create_app
+from service.config import Settings
+
+REDIS = ("127.0.0.1", 6379)
+
+
+def limited_app(database_url: str, **settings):
+    return create_app(Settings(rate_limit="3 per minute", **settings), database_url=database_url)
+
+
+def bearer() -> dict:
+    return {"Authorization": f"Bearer onr_{uuid.uuid4().hex}"}  # a fresh bucket each time
+
+
+def test_over_the_limit_is_429_with_retry_after(database_url, engine):
+    client = limited_app(database_url).test_client()
+    statuses = [client.get("/v1/quotes").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    response = client.get("/v1/quotes")
+    assert response.mimetype == "application/problem+json"
+    assert int(response.headers["Retry-After"]) > 0
+
+
+def test_health_and_docs_are_never_limited(database_url, engine):
+    client = limited_app(database_url).test_client()
+    assert {client.get("/health").status_code for _ in range(6)} == {200}
+
+
+def test_each_key_has_its_own_limit(database_url, engine):
+    client = limited_app(database_url).test_client()
+    first, second = bearer(), bearer()
+    assert [client.get("/v1/quotes", headers=first).status_code for _ in range(4)][-1] == 429
+    assert client.get("/v1/quotes", headers=second).status_code != 429
+
+
+def _redis_is_up() -> bool:
+    try:
+        socket.create_connection(REDIS, timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _redis_is_up(), reason="no Redis at 127.0.0.1:6379")
+def test_instances_share_limits_through_redis(database_url, engine):
+    storage = {"rate_limit_storage": f"redis://{REDIS[0]}:{REDIS[1]}"}
+    one, two = (limited_app(database_url, **storage).test_client() for _ in range(2))
+    key = bearer()
+    assert [one.get("/v1/quotes", headers=key).status_code for _ in range(3)] == [401, 401, 401]
+    assert two.get("/v1/quotes", headers=key).status_code == 429  # the other instance counted them
