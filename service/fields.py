@@ -35,9 +35,15 @@ def record_id(**kwargs) -> ma.fields.Integer:
     return ma.fields.Integer(validate=ma.validate.Range(1, MAX_ID), **kwargs)
 
 
+def no_nul(value: str) -> None:
+    """PostgreSQL text cannot hold NUL characters: refuse them at the edge."""
+    if "\x00" in value:
+        raise ma.ValidationError("NUL characters are not allowed.")
+
+
 def text(max_length: int = MAX_TEXT, **kwargs) -> ma.fields.String:
-    """A string of 1 to `max_length` characters."""
-    return ma.fields.String(validate=ma.validate.Length(1, max_length), **kwargs)
+    """A string of 1 to `max_length` characters, without NUL characters."""
+    return ma.fields.String(validate=[ma.validate.Length(1, max_length), no_nul], **kwargs)
 
 
 def text_list(max_items: int, max_length: int = MAX_NAME, **kwargs) -> ma.fields.List:

@@ -25,6 +25,8 @@ ERRORS = [
     ("post", "/v1/speakers", {"data": "name", "content_type": "text/plain"}, 415),
     ("post", "/v1/quotes", {"json": QUOTE | {"lang": "not a language"}}, 422),
     ("post", "/v1/speakers", {"json": {"name": ""}}, 422),
+    ("post", "/v1/quotes", {"json": QUOTE | {"text": "nul\x00byte"}}, 422),
+    ("post", "/v1/sources", {"json": {"title": "\x00"}}, 422),
     ("get", "/v1/quotes?limit=0", {}, 400),
     ("get", "/v1/quotes?limit=501", {}, 400),
     ("get", "/v1/speakers?limit=-1", {}, 400),

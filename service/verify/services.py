@@ -114,14 +114,22 @@ def _match(quote: Quote, comparison: Comparison, is_translation: bool) -> Match:
 
 
 def _candidates(session: Session, text: str, changes: int) -> list[tuple[int, str, bool]]:
-    """(quote_id, recorded text, is it a translation) of the best candidates."""
-    return [tuple(row[:3]) for row in session.execute(candidates_statement(session, text, changes))]
+    """(quote_id, recorded text, is it a translation) of the best candidates; none for a
+    claim without a single searchable word (only punctuation, say)."""
+    statement = candidates_statement(session, text, changes)
+    if statement is None:
+        return []
+    return [tuple(row[:3]) for row in session.execute(statement)]
 
 
-def candidates_statement(session: Session, text: str, changes: int = 1) -> Select:
+def candidates_statement(session: Session, text: str, changes: int = 1) -> Select | None:
     """The quotes and translations holding the claim's distinctive words, all but
-    `changes` of them at least, best ranked first; retracted quotes left out."""
-    query = literal(_distinctive_words_query(session, text, changes), TSQUERY)
+    `changes` of them at least, best ranked first; retracted quotes left out. None
+    when the claim has no searchable word."""
+    words = _distinctive_words_query(session, text, changes)
+    if not words:
+        return None
+    query = literal(words, TSQUERY)
     own = select(Quote.id, Quote.text, literal(False, Boolean), func.ts_rank(Quote.search_vector, query))
     own = own.where(Quote.search_vector.op("@@")(query), Quote.status != "retracted")
     translated = (
@@ -154,7 +162,7 @@ def _distinctive_words_query(session: Session, text: str, changes: int) -> str:
         quoted = [_tsquery_literal(w) for w in words]
         keep = max(1, len(quoted) - (changes if len(quoted) >= TWO_CHANGES_FROM else 1))
         clauses += ["(" + " & ".join(kept) + ")" for kept in combinations(quoted, keep)]
-    return " | ".join(clauses) or "''"
+    return " | ".join(clauses)
 
 
 def _lexeme_frequencies(session: Session) -> dict[str, float]:

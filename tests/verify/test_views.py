@@ -147,3 +147,22 @@ class TestPlainText:
         assert any("Dmitry Peskov" in line and "2019-04-19" in line for line in lines)
         assert any(PESKOV[:40] in line or "There is no doubt" in line for line in lines)
         assert all(len(line) <= 80 for line in lines if "http" not in line)
+
+
+@pytest.mark.parametrize("text", ["...", "!!! ???", "— «» —", "'"])
+def test_a_claim_without_words_is_not_found(client, text):
+    assert verify(client, text)["verdict"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    "path,kwargs",
+    [
+        ("/v1/verify", {"query_string": {"text": "a\x00b"}}),
+        ("/v1/quotes", {"query_string": {"speaker": "x\x00"}}),
+        ("/v1/export", {"query_string": {"q": "\x00"}}),
+    ],
+)
+def test_nul_characters_are_refused_at_the_edge(client, path, kwargs):
+    response = client.get(path, **kwargs)
+    assert response.status_code in (400, 422)
+    assert "NUL" in str(response.get_json()["errors"])
