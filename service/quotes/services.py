@@ -57,8 +57,8 @@ def quote_listing(args: dict) -> Listing:
     """The filtered quotes in the order `sort` asks for: by relevance (the default with
     `q`; recency breaks ties), by the date said (unknown dates last), or as added.
 
-    With `q`, every sort key comes from the matches, so the database orders and cuts
-    the matches before it reads the quotes of the page."""
+    With `q`, every sort key comes from the matches, so the database can order and
+    cut the matches before it reads the quotes of the page."""
     sort = args.get("sort", "relevance" if "q" in args else "id")
     if "q" not in args:
         if sort == "relevance":
