@@ -38,6 +38,9 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.json.sort_keys = False
     app.url_map.converters["id"] = api_core.IdConverter
 
+    from service import metrics  # imported here, in the workers: see service.metrics
+
+    metrics.init_app(app)
     observability.init_app(app)  # first: its timing and log line wrap the commit too
     Database(lambda: _database_url(settings, database_url), settings.pool_size).init_app(app)
     api = api_core.OnRecordApi(app)

@@ -1,6 +1,8 @@
 """`onrecord`: serve, migrate, import, export, and Flask's own commands (`openapi write`, `routes`)."""
 
+import os
 import sys
+import tempfile
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -32,7 +34,11 @@ def cli():
     """OnRecord: the quote attribution database."""
 
 
-@cli.command()
+# Our commands do not run inside the app: `serve` must not build it in the master
+# process (its workers do), and the others only need the database.
+
+
+@cli.command(with_appcontext=False)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--demo", is_flag=True, help=f"Load {DEMO_FILE.name} if it is not loaded yet.")
@@ -48,11 +54,15 @@ def serve(host: str, port: int, demo: bool):
     with ExitStack() as stack:
         url = _database(settings, stack, exclusive=True)
         _prepare(url, demo)
+        # Before any worker imports prometheus-client: they count into this directory.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = stack.enter_context(
+            tempfile.TemporaryDirectory(prefix="onrecord-metrics-")
+        )
         click.echo(f"OnRecord on http://{host}:{port}/  (docs: http://{host}:{port}/docs/)")
         run_gunicorn(lambda: create_app(settings, url), host, port, settings)
 
 
-@cli.command()
+@cli.command(with_appcontext=False)
 def migrate():
     """Apply pending migrations, and nothing else."""
     with ExitStack() as stack:
@@ -60,7 +70,7 @@ def migrate():
     click.echo(f"schema at {migrations.head_revision()}")
 
 
-@cli.group()
+@cli.group(cls=click.Group)
 def keys():
     """Create, list and revoke API keys (in DATABASE_URL or the embedded database)."""
 
@@ -148,7 +158,7 @@ def _load_demo(engine) -> None:
     )
 
 
-@cli.command("import")
+@cli.command("import", with_appcontext=False)
 @click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True, dir_okay=False))
 @click.option(
     "--server", metavar="URL", help="Post to this running service instead of writing to the database."
@@ -182,7 +192,7 @@ def import_(files, server, key, mode, batch_size, dry_run):
         sys.exit(1)
 
 
-@cli.command("export")
+@cli.command("export", with_appcontext=False)
 @click.option("--speaker", help="A speaker id, or any alias.")
 @click.option("--source", help="A source id, or its URL.")
 @click.option("--lang", help="BCP 47 language tag.")

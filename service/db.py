@@ -59,6 +59,11 @@ class Database:
         self.session_factory: sessionmaker[Session] | None = None
 
     @property
+    def started(self) -> bool:
+        """Has the engine been made (has anything used the database yet)?"""
+        return self._engine is not None
+
+    @property
     def engine(self) -> Engine:
         if self._engine is None:
             self._engine = make_engine(self._resolve_url(), self._pool_size)

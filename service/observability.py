@@ -22,9 +22,12 @@ def _start() -> None:
 
 
 def _finish(response: flask.Response) -> flask.Response:
+    from service import metrics  # see service.metrics: imported in the workers only
+
     request = flask.request
     response.headers["X-Request-ID"] = flask.g.get("request_id", "")
     started = flask.g.get("request_started")
+    metrics.observe(response, time.perf_counter() - started if started else 0.0)
     log.info(
         json.dumps(
             {

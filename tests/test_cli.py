@@ -123,3 +123,19 @@ def test_migrate_on_a_fresh_data_dir(data_dir):
     assert result.returncode == 0, result.stderr
     assert f"schema at {migrations.head_revision()}" in result.stdout
     assert not (data_dir / "pgdata" / "postmaster.pid").exists()
+
+
+def test_metrics_add_up_every_worker(database_url, engine):
+    server = Serving(environment(DATABASE_URL=database_url, ONRECORD_WORKERS="2"))
+    try:
+        for _ in range(20):
+            server.get("/health")
+        text = server.get("/metrics").text
+    finally:
+        server.stop()
+    counted = sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("onrecord_requests_total{") and 'route="/health"' in line
+    )
+    assert counted >= 20, text[:2000]

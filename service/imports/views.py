@@ -64,7 +64,14 @@ class Imports(MethodView):
         records = _records(request.stream, request.mimetype)
         if request.accept_mimetypes.best_match(["application/json", NDJSON]) == NDJSON:
             return _streamed_report(session, records, options)
-        return run_import(session, records, options).as_dict()
+        return _counted(run_import(session, records, options).as_dict())
+
+
+def _counted(report: dict) -> dict:
+    from service import metrics  # see service.metrics: imported in the workers only
+
+    metrics.count_import(report)
+    return report
 
 
 def _records(stream, mimetype: str) -> Iterator[Record]:
@@ -81,7 +88,7 @@ def _idempotent_import(session: Session, key: str, options: ImportOptions):
         stored = idempotency.stored_report(session, key, fingerprint)
         if stored is not None:
             return stored, 200, {"Idempotent-Replayed": "true"}
-        report = run_import(session, _records(body, request.mimetype), options).as_dict()
+        report = _counted(run_import(session, _records(body, request.mimetype), options).as_dict())
     if "stopped_at" not in report:
         idempotency.store_report(session, key, fingerprint, report)
     return report
@@ -101,6 +108,7 @@ def _streamed_report(session: Session, records: Iterable[Record], options: Impor
                     pending.clear()
         except ImportStopped as stopped:
             report.stop(stopped, rolled_back=options.mode == "atomic")
-        yield "".join(pending) + json.dumps({"report": report.as_dict()}, ensure_ascii=False) + "\n"
+        summary = _counted(report.as_dict())
+        yield "".join(pending) + json.dumps({"report": summary}, ensure_ascii=False) + "\n"
 
     return streamed(lines(), NDJSON)
