@@ -113,6 +113,9 @@ WHERE i.speaker_id IS NULL AND q.speaker_id IS NULL
   AND lower(q.speaker_description) = lower(i.speaker_description) AND q.text_hash = i.text_hash
 RETURNING i.id, q.id"""
 QUOTE_VIEWS = f"SELECT q.id, {QUOTE_VIEW} FROM quotes q WHERE q.id = ANY(%s)"
+# Imports changing the same quotes take their row locks in one order, so they wait
+# for each other instead of deadlocking (seen with 3 imports on 20,000 shared quotes).
+LOCK_QUOTES = "SELECT 1 FROM quotes WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE"
 INSERT_CITATIONS = """
 INSERT INTO citations (quote_id, source_id, printed_text, attribution, via)
 SELECT q.stored_id, coalesce(c.source_id, s.id), c.printed_text, c.attribution, c.via
@@ -297,6 +300,8 @@ class _Merge:
         for statement in statements:
             statement.stored_id = stored[statement.id]
         matched = sorted({s.stored_id for s in statements} - created)
+        if matched:
+            self.cursor.execute(LOCK_QUOTES, (matched,))
         before = self._views(matched)
         self.cursor.execute(INSERT_CITATIONS)
         self.cursor.execute(INSERT_TRANSLATIONS)
