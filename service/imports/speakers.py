@@ -1,7 +1,7 @@
 """Which speaker each line of a batch names.
 
-The speakers on record that a batch's names could mean are looked up in one query
-(`merge.look_up_speakers`); then each line is resolved in order, the way
+The speakers on record that a batch's names could mean are looked up together
+(`SPEAKERS_BY_KEY` and `SPEAKERS_BY_WIKIDATA_ID` in merge.py); then each line is resolved in order, the way
 `match_or_create_speaker` resolves one request: by Wikidata id, else by the display
 name, else by any alias; a name that matches nobody creates a speaker, which later
 lines of the same batch then find too.
