@@ -34,6 +34,16 @@ class Conflict(Exception):
         self.existing = existing
 
 
+class Moved(Exception):
+    """A record that was merged into another: answered 308 with the same path for the survivor."""
+
+    def __init__(self, record_type: str, record_id: int, into_id: int):
+        super().__init__(f"{record_type} {record_id} was merged into {record_type} {into_id}")
+        self.record_type = record_type
+        self.record_id = record_id
+        self.into_id = into_id
+
+
 def problem(status: int, detail: str | None = None, **extra) -> flask.Response:
     """Build a problem+json response."""
     body = {"type": "about:blank", "title": _title(status), "status": status}
@@ -94,6 +104,21 @@ def handle_conflict(error: Conflict) -> flask.Response:
     return problem(409, error.detail, **extra)
 
 
+def handle_moved(error: Moved) -> flask.Response:
+    """308 to the same route for the surviving record, query string kept."""
+    request = flask.request
+    id_arg = f"{error.record_type}_id"
+    if (request.view_args or {}).get(id_arg) != error.record_id:  # named in the body, not the path
+        return problem(422, f"{error}.".capitalize())
+    path_args = dict(request.view_args, **{id_arg: error.into_id})
+    location = flask.url_for(request.endpoint, **path_args)
+    if request.query_string:
+        location += "?" + request.query_string.decode("latin-1")
+    response = problem(308, f"{error}.".capitalize())
+    response.headers["Location"] = location
+    return response
+
+
 def handle_integrity_error(error: IntegrityError) -> flask.Response:
     """A constraint the database enforces (a race the service's own checks lost)."""
     log.warning("integrity error: %s", error.orig)
@@ -118,6 +143,7 @@ def init_app(app: flask.Flask) -> None:
     """Register the handlers (after flask-smorest's, so ours win)."""
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Conflict, handle_conflict)
+    app.register_error_handler(Moved, handle_moved)
     app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

@@ -32,7 +32,7 @@ class LanguageTag(ma.fields.String):
 
 def record_id(**kwargs) -> ma.fields.Integer:
     """A reference to a stored record by id."""
-    return ma.fields.Integer(validate=ma.validate.Range(1, MAX_ID), **kwargs)
+    return ma.fields.Integer(strict=True, validate=ma.validate.Range(1, MAX_ID), **kwargs)
 
 
 def no_nul(value: str) -> None:

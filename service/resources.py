@@ -16,12 +16,19 @@ from flask_smorest import Blueprint
 from sqlalchemy.orm import Session
 
 from service import db
+from service.errors import PROBLEM_MIMETYPE, ProblemSchema
 from service.history.schemas import HistoryArgsSchema, HistoryPageSchema
 from service.history.services import history_listing
 from service.pagination import Listing, paginate
 
 # A bad filter, limit or cursor is a malformed request (400); 422 is for bodies.
 LIST_ARGUMENT_ERROR = 400
+MOVED = {
+    "schema": ProblemSchema,
+    "content_type": PROBLEM_MIMETYPE,
+    "description": "The record was merged into another: `Location` is this path for the surviving record.",
+    "headers": {"Location": {"description": "The surviving record's path", "schema": {"type": "string"}}},
+}
 
 
 @dataclass(frozen=True)
@@ -38,11 +45,13 @@ class Resource:
     get: Callable[[Session, int], Any]
     create: Callable[[Session, dict], Any] | None
     update: Callable[[Session, Any, dict], Any]
+    mergeable: bool = False
 
     @classmethod
-    def of(cls, name: str, schemas, services) -> "Resource":
+    def of(cls, name: str, schemas, services, mergeable: bool = False) -> "Resource":
         """The resource a domain's modules describe, by the naming convention
-        `<Name>Schema`, `<Name>PageSchema`, ... and `<name>_listing`, `get_<name>`, ..."""
+        `<Name>Schema`, `<Name>PageSchema`, ... and `<name>_listing`, `get_<name>`, ...
+        A `mergeable` record's old id answers 308 once it is merged into another."""
         title = name.title()
         return cls(
             name=name,
@@ -55,6 +64,7 @@ class Resource:
             get=getattr(services, f"get_{name}"),
             create=getattr(services, f"create_{name}", None),
             update=getattr(services, f"update_{name}"),
+            mergeable=mergeable,
         )
 
     @property
@@ -108,8 +118,15 @@ def item_view(blp: Blueprint, resource: Resource, **extra_methods: Callable) -> 
         return resource.update(session, record, changes)
 
     patch.__doc__ = f"Change a {resource.name}; fields left out stay as they are. Needs `If-Match`."
-    view = type(resource.item_endpoint, (MethodView,), {"get": get, "patch": patch} | extra_methods)
-    return blp.route(f"/<id:{id_arg}>")(view)
+    methods = documented_moves(blp, resource, {"get": get, "patch": patch} | extra_methods)
+    return blp.route(f"/<id:{id_arg}>")(type(resource.item_endpoint, (MethodView,), methods))
+
+
+def documented_moves(blp: Blueprint, resource: Resource, methods: dict[str, Callable]) -> dict[str, Callable]:
+    """The view methods, documenting the 308 a merged record's id answers with."""
+    if not resource.mergeable:
+        return methods
+    return {name: blp.alt_response(308, **MOVED)(method) for name, method in methods.items()}
 
 
 def check_current(blp: Blueprint, resource: Resource, record: Any) -> Any:
@@ -130,7 +147,9 @@ def history_view(blp: Blueprint, resource: Resource) -> type:
         return paginate(session, history_listing(resource.name, record.id), args)
 
     get.__doc__ = f"Every change to a {resource.name}: when, by which key, what changed."
-    view = type(f"{resource.name.title()}History", (MethodView,), {"get": get})
+    view = type(
+        f"{resource.name.title()}History", (MethodView,), documented_moves(blp, resource, {"get": get})
+    )
     return blp.route(f"/<id:{id_arg}>/history")(view)
 
 

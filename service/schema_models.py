@@ -2,7 +2,7 @@
 
 from service.auth.models import ApiKey
 from service.db import Base
-from service.history.models import HistoryEntry
+from service.history.models import Forwarding, HistoryEntry
 from service.imports.models import ImportRequest
 from service.quotes.models import Citation, Quote, Translation
 from service.sources.models import Source
@@ -13,6 +13,7 @@ metadata = Base.metadata
 __all__ = [
     "ApiKey",
     "metadata",
+    "Forwarding",
     "HistoryEntry",
     "ImportRequest",
     "Citation",

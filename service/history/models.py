@@ -22,3 +22,16 @@ class HistoryEntry(Base):
     actor: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     changes: Mapped[dict] = mapped_column(JSONB)
+
+
+class Forwarding(Base):
+    """A record merged into another: its id answers 308 with the survivor's path, and
+    the survivor's history includes its changes. Chains are kept one step long."""
+
+    __tablename__ = "forwardings"
+    __table_args__ = (Index(None, "record_type", "into_id"),)
+
+    record_type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    record_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    into_id: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

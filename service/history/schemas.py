@@ -9,8 +9,12 @@ class HistoryEntrySchema(ma.Schema):
     """One change to a record."""
 
     id = ma.fields.Integer(required=True)
+    record_id = ma.fields.Integer(
+        required=True,
+        metadata={"description": "The record changed: this one, or one merged into it since"},
+    )
     at = ma.fields.DateTime(required=True)
-    action = ma.fields.String(required=True, metadata={"description": "create, update, retract, ..."})
+    action = ma.fields.String(required=True, metadata={"description": "create, update, retract or merge"})
     actor = ma.fields.String(
         allow_none=True, required=True, metadata={"description": "The name of the API key that made it"}
     )

@@ -7,7 +7,14 @@ from sqlalchemy import ColumnElement, Integer, Select, Subquery, func, select, t
 from sqlalchemy.orm import Session, selectinload
 
 from service.fields import as_record_id
-from service.history.services import diff, record_change, snapshot
+from service.history.services import (
+    diff,
+    forward,
+    forwarding_address,
+    raise_if_moved,
+    record_change,
+    snapshot,
+)
 from service.pagination import Listing
 from service.quotes.models import Citation, Quote, Translation
 from service.quotes.search import highlight, ranked_matches
@@ -41,9 +48,10 @@ LOAD_EMBEDDED = (
 
 
 def get_quote(session: Session, quote_id: int) -> Quote:
-    """The quote with this id, or 404."""
+    """The quote with this id, 308 if it was merged into another, else 404."""
     quote = session.get(Quote, quote_id, options=LOAD_EMBEDDED)
     if quote is None:
+        raise_if_moved(session, "quote", quote_id)
         abort(404, message=f"No quote with id {quote_id}.")
     return quote
 
@@ -155,6 +163,31 @@ def retract_quote(session: Session, quote: Quote, note: str | None) -> Quote:
     return update_quote(session, quote, {"status": "retracted", "status_note": note or "Retracted."})
 
 
+def fold_quote(session: Session, duplicate: Quote, kept: Quote) -> None:
+    """Fold a second record of the same statement into the one that stays (when their
+    speakers merge): its citations, translations and topics join `kept`, its id forwards there."""
+    before = _history_view(kept)
+    cited = {c.source_id for c in kept.citations}
+    kept.citations.extend(
+        Citation(source=c.source, printed_text=c.printed_text, attribution=c.attribution, via=c.via)
+        for c in duplicate.citations
+        if c.source_id not in cited
+    )
+    known = {(t.lang, t.text) for t in kept.translations}
+    kept.translations.extend(
+        Translation(lang=t.lang, text=t.text, translator=t.translator, search_text=t.search_text)
+        for t in duplicate.translations
+        if (t.lang, t.text) not in known
+    )
+    kept.topics = list(dict.fromkeys([*kept.topics, *duplicate.topics]))
+    record_change(
+        session, "quote", duplicate.id, "merge", {"merged_into": {"before": None, "after": kept.id}}
+    )
+    forward(session, "quote", duplicate.id, kept.id)
+    session.delete(duplicate)
+    _record(session, kept, before, "merge")
+
+
 def _index_text(quote: Quote) -> None:
     """Derive the duplicate-detection hash and the search text from the quote's text."""
     quote.text_hash = statement_hash(quote.text)
@@ -178,7 +211,8 @@ def _quotes_cited_by(value: str) -> Select:
 
 def _resolve_speaker(session: Session, data: dict) -> tuple[int | None, str | None]:
     if "speaker_id" in data:
-        return get_speaker(session, data["speaker_id"]).id, None
+        speaker_id = forwarding_address(session, "speaker", data["speaker_id"]) or data["speaker_id"]
+        return get_speaker(session, speaker_id).id, None
     if "speaker" in data:
         return match_or_create_speaker(session, data["speaker"]).id, None
     return None, data["speaker_description"]

@@ -21,7 +21,7 @@ from service.resources import (
 
 blp = Blueprint("quotes", __name__, url_prefix="/v1/quotes", description="What was said.")
 
-QUOTES = Resource.of("quote", schemas, services)
+QUOTES = Resource.of("quote", schemas, services, mergeable=True)
 
 
 @blp.arguments(schemas.QuoteFilterSchema, location="query", error_status_code=LIST_ARGUMENT_ERROR)

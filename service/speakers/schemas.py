@@ -58,4 +58,10 @@ class SpeakerFilterSchema(PageArgs):
     wikidata_id = f.wikidata_id()
 
 
+class MergeSchema(ma.Schema):
+    """Which speaker survives a merge."""
+
+    into = f.record_id(required=True, metadata={"description": "The id of the speaker that stays"})
+
+
 SpeakerPageSchema = page_schema(SpeakerSchema, "SpeakerPage")

@@ -5,16 +5,17 @@ from sqlalchemy import Double, Select, Subquery, case, cast, func, literal, or_,
 from sqlalchemy.orm import Session, selectinload
 
 from service.errors import Conflict
-from service.history.services import diff, record_change, snapshot
+from service.history.services import diff, raise_if_moved, record_change, snapshot
 from service.pagination import Listing
 from service.speakers.models import Speaker, SpeakerAlias, SpeakerRole
 from service.text import latin_key, name_key
 
 
 def get_speaker(session: Session, speaker_id: int) -> Speaker:
-    """The speaker with this id, or 404."""
+    """The speaker with this id, 308 if it was merged into another, else 404."""
     speaker = session.get(Speaker, speaker_id, options=[selectinload(Speaker.aliases)])
     if speaker is None:
+        raise_if_moved(session, "speaker", speaker_id)
         abort(404, message=f"No speaker with id {speaker_id}.")
     return speaker
 
@@ -68,17 +69,17 @@ def create_speaker(session: Session, data: dict) -> Speaker:
     """A new speaker, with its display name among its aliases."""
     _check_wikidata_id_free(session, data.get("wikidata_id"))
     speaker = Speaker(name=data["name"], kind=data["kind"], wikidata_id=data.get("wikidata_id"))
-    _set_aliases(speaker, [data["name"], *data["aliases"]])
+    set_aliases(speaker, [data["name"], *data["aliases"]])
     speaker.roles = [SpeakerRole(**role) for role in data["roles"]]
     session.add(speaker)
     session.flush()
-    record_change(session, "speaker", speaker.id, "create", _history_view(speaker))
+    record_change(session, "speaker", speaker.id, "create", speaker_snapshot(speaker))
     return speaker
 
 
 def update_speaker(session: Session, speaker: Speaker, changes: dict) -> Speaker:
     """Apply a PATCH; `aliases` and `roles` replace their lists."""
-    before = _history_view(speaker)
+    before = speaker_snapshot(speaker)
     if changes.get("wikidata_id") not in (None, speaker.wikidata_id):
         _check_wikidata_id_free(session, changes["wikidata_id"])
     for name in ("name", "kind", "wikidata_id"):
@@ -86,7 +87,7 @@ def update_speaker(session: Session, speaker: Speaker, changes: dict) -> Speaker
             setattr(speaker, name, changes[name])
     if "aliases" in changes or "name" in changes:
         aliases = changes.get("aliases", speaker.other_names)
-        _set_aliases(speaker, [speaker.name, *aliases])
+        set_aliases(speaker, [speaker.name, *aliases])
     if "roles" in changes:
         speaker.roles = [SpeakerRole(**role) for role in changes["roles"]]
     _record_update(session, speaker, before)
@@ -106,8 +107,8 @@ def match_or_create_speaker(session: Session, data: dict) -> Speaker:
         return create_speaker(session, data)
     new_aliases = [a for a in data.get("aliases", []) if a not in speaker.other_names]
     if new_aliases:
-        before = _history_view(speaker)
-        _set_aliases(speaker, [speaker.name, *speaker.other_names, *new_aliases])
+        before = speaker_snapshot(speaker)
+        set_aliases(speaker, [speaker.name, *speaker.other_names, *new_aliases])
         _record_update(session, speaker, before)
     return speaker
 
@@ -148,7 +149,7 @@ def _check_wikidata_id_free(session: Session, wikidata_id: str | None) -> None:
         )
 
 
-def _set_aliases(speaker: Speaker, names: list[str]) -> None:
+def set_aliases(speaker: Speaker, names: list[str]) -> None:
     """Keep one alias per distinct spelling, the display name first, reusing existing rows."""
     current = {a.alias: a for a in speaker.aliases}
     wanted = list(dict.fromkeys(n.strip() for n in names if n.strip()))
@@ -157,7 +158,8 @@ def _set_aliases(speaker: Speaker, names: list[str]) -> None:
     ]
 
 
-def _history_view(speaker: Speaker) -> dict:
+def speaker_snapshot(speaker: Speaker) -> dict:
+    """The speaker's fields as its history records them."""
     view = snapshot(speaker, ("name", "kind", "wikidata_id"))
     view["aliases"] = speaker.other_names
     view["roles"] = [snapshot(r, ("title", "organisation", "started_on", "ended_on")) for r in speaker.roles]
@@ -165,7 +167,7 @@ def _history_view(speaker: Speaker) -> dict:
 
 
 def _record_update(session: Session, speaker: Speaker, before: dict) -> None:
-    changes = diff(before, _history_view(speaker))
+    changes = diff(before, speaker_snapshot(speaker))
     if changes:
         speaker.updated_at = func.now()  # also bumps the version when only aliases or roles change
         session.flush()
