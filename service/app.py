@@ -5,6 +5,7 @@ import flask
 from service import api as api_core
 from service import errors, limits, observability, system
 from service.auth.access import check_access
+from service.auth.views import blp as keys
 from service.config import Settings
 from service.db import Database
 from service.exports.views import blp as export
@@ -45,7 +46,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     Database(lambda: _database_url(settings, database_url), settings.pool_size).init_app(app)
     api = api_core.OnRecordApi(app)
     api.register_converter(api_core.IdConverter, lambda _: {"type": "integer", "minimum": 1})
-    for blueprint in (quotes, speakers, sources, verify, imports, export, system.blp):
+    for blueprint in (quotes, speakers, sources, verify, imports, export, keys, system.blp):
         api.register_blueprint(blueprint)
     limits.init_app(app, settings)
     errors.init_app(app)

@@ -16,6 +16,7 @@ from service import embedded, migrations
 from service.app import create_app
 from service.auth import services as auth
 from service.auth.models import SCOPES
+from service.auth.schemas import KeyInSchema
 from service.config import Settings
 from service.db import make_engine
 from service.errors import Conflict
@@ -80,6 +81,10 @@ def keys():
 @click.option("--scope", type=click.Choice(SCOPES), default="read", show_default=True)
 def create_key(name: str, scope: str):
     """Create a key; print its secret (only the secret, and only this once) on stdout."""
+    try:
+        KeyInSchema().load({"name": name, "scope": scope})
+    except ma.ValidationError as error:
+        raise click.ClickException(f"Key name {name!r}: {error.messages['name'][0]}") from None
     with _session() as session:
         try:
             _, secret = auth.create_key(session, name, scope)
@@ -104,8 +109,10 @@ def list_keys():
 def revoke_key(name: str):
     """Revoke a key: it stops working at once; it stays listed."""
     with _session() as session:
-        if auth.revoke_key(session, name) is None:
+        key = auth.find_key(session, name)
+        if key is None:
             raise click.ClickException(f"No key named {name!r}.")
+        auth.revoke_key(session, key)
     click.echo(f"revoked {name}", err=True)
 
 
