@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from service.errors import Moved
@@ -75,10 +75,17 @@ def forward(session: Session, record_type: str, record_id: int, into_id: int) ->
 
 def forwarding_address(session: Session, record_type: str, record_id: int) -> int | None:
     """The id a merged record now lives at, or None."""
-    return session.scalar(
-        select(Forwarding.into_id).where(
-            Forwarding.record_type == record_type, Forwarding.record_id == record_id
-        )
+    return session.scalar(_forwarding(record_type, record_id))
+
+
+def current_id(record_type: str, record_id: int) -> ColumnElement[int]:
+    """SQL for the id the record lives at now: `record_id`, or its survivor if it was merged."""
+    return func.coalesce(_forwarding(record_type, record_id).scalar_subquery(), record_id)
+
+
+def _forwarding(record_type: str, record_id: int) -> Select:
+    return select(Forwarding.into_id).where(
+        Forwarding.record_type == record_type, Forwarding.record_id == record_id
     )
 
 

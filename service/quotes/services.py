@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from service.fields import as_record_id
 from service.history.services import (
+    current_id,
     diff,
     forward,
     forwarding_address,
@@ -197,7 +198,7 @@ def _index_text(quote: Quote) -> None:
 def _speaker_ids(value: str) -> Select:
     record_id = as_record_id(value)
     if record_id is not None:
-        return select(Speaker.id).where(Speaker.id == record_id)
+        return select(Speaker.id).where(Speaker.id == current_id("speaker", record_id))
     return speaker_ids_named(value)
 
 
