@@ -24,13 +24,13 @@ from service.imports.speakers import (
     Directory,
     NewSpeaker,
     distinct_names,
-    lock_keys,
     name_key,
     name_keys,
 )
 from service.quotes.services import FIELDS as QUOTE_FIELDS
 from service.sources.services import FIELDS as SOURCE_FIELDS
 from service.sources.services import canonical_url, identity_key
+from service.speakers.services import lock_keys, lock_names
 from service.text import latin_key, search_text, statement_hash
 
 STAGING = """
@@ -72,11 +72,6 @@ SPEAKERS_BY_KEY = """
 SELECT alias_key, array_agg(DISTINCT speaker_id) FROM speaker_aliases
 WHERE alias_key = ANY(%s) GROUP BY alias_key"""
 SPEAKERS_BY_WIKIDATA_ID = "SELECT wikidata_id, id FROM speakers WHERE wikidata_id = ANY(%s)"
-# Two imports creating the same speaker at once: the second waits, then finds it.
-LOCK_NAMES = """
-SELECT pg_advisory_xact_lock(key_hash)
-FROM (SELECT DISTINCT hashtextextended(key, 0) AS key_hash
-      FROM unnest(%s::text[]) AS key ORDER BY 1) AS keys"""
 SPEAKER_NAMES = """
 SELECT s.id, s.name, array_agg(a.alias ORDER BY a.id) FROM speakers s
 JOIN speaker_aliases a ON a.speaker_id = s.id WHERE s.id = ANY(%s) GROUP BY s.id"""
@@ -220,7 +215,7 @@ class _Merge:
         directory, resolved = self._resolve(named)
         if directory.new:
             new = [spec for line, spec in named if isinstance(resolved.get(line.number), NewSpeaker)]
-            self.cursor.execute(LOCK_NAMES, (sorted(set().union(*map(lock_keys, new))),))
+            lock_names(self.cursor.execute, set().union(*map(lock_keys, new)))
             directory, resolved = self._resolve(named)
         self._create_speakers(directory.new)
         self._add_aliases(directory.named)

@@ -61,12 +61,6 @@ def name_keys(spec: dict) -> set[str]:
     return {name_key(n) for n in [spec["name"], *spec.get("aliases", [])]}
 
 
-def lock_keys(spec: dict) -> set[str]:
-    """What two imports creating this speaker at once would both claim."""
-    wikidata_id = spec.get("wikidata_id")
-    return name_keys(spec) | ({f"wikidata:{wikidata_id}"} if wikidata_id else set())
-
-
 class Directory:
     """The speakers a batch's names point at: those on record, and those the batch creates."""
 

@@ -4,6 +4,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask_smorest import abort
 from sqlalchemy import Select, func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 from w3lib.url import canonicalize_url
 
@@ -65,16 +66,19 @@ def source_listing(args: dict) -> Listing:
 def create_source(session: Session, data: dict) -> Source:
     """A new source; 409 if it is already on record."""
     data = _canonical(data)
-    existing = _find(session, identity_key(data))
-    if existing is not None:
+    key = identity_key(data)
+    source = None if _find(session, key) else _insert(session, data)
+    if source is None:
+        existing = _find(session, key)
         raise Conflict(f"Source {existing.id} is already on record.", f"/v1/sources/{existing.id}")
-    return _insert(session, data)
+    return source
 
 
 def match_or_create_source(session: Session, data: dict) -> Source:
     """The source with this URL (or title, publisher and date), created if new."""
     data = _canonical(data)
-    return _find(session, identity_key(data)) or _insert(session, data)
+    key = identity_key(data)
+    return _find(session, key) or _insert(session, data) or _find(session, key)
 
 
 def update_source(session: Session, source: Source, changes: dict) -> Source:
@@ -105,9 +109,18 @@ def _find(session: Session, key: str) -> Source | None:
     return session.scalar(select(Source).where(Source.identity_key == key))
 
 
-def _insert(session: Session, data: dict) -> Source:
-    source = Source(identity_key=identity_key(data), **{k: data[k] for k in FIELDS if k in data})
-    session.add(source)
-    session.flush()
+def _insert(session: Session, data: dict) -> Source | None:
+    """The new source, or None if another transaction stored the same one first (the
+    insert waits for that transaction to end rather than fail the request)."""
+    values = {k: data[k] for k in FIELDS if k in data}
+    source_id = session.scalar(
+        insert(Source)
+        .values(identity_key=identity_key(data), version=1, **values)
+        .on_conflict_do_nothing(index_elements=[Source.identity_key])
+        .returning(Source.id)
+    )
+    if source_id is None:
+        return None
+    source = session.get(Source, source_id)
     record_change(session, "source", source.id, "create", snapshot(source, FIELDS))
     return source

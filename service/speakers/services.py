@@ -1,5 +1,7 @@
 """Speaker queries and changes. Functions take a session and never commit."""
 
+from collections.abc import Callable
+
 from flask_smorest import abort
 from sqlalchemy import Double, Select, Subquery, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -9,6 +11,12 @@ from service.history.services import diff, raise_if_moved, record_change, snapsh
 from service.pagination import Listing
 from service.speakers.models import Speaker, SpeakerAlias, SpeakerRole
 from service.text import latin_key, name_key
+
+# Advisory locks on name keys, taken in one order so that two writers cannot deadlock.
+LOCK_NAMES = """
+SELECT pg_advisory_xact_lock(key_hash)
+FROM (SELECT DISTINCT hashtextextended(key, 0) AS key_hash
+      FROM unnest(%s::text[]) AS key ORDER BY 1) AS keys"""
 
 
 def get_speaker(session: Session, speaker_id: int) -> Speaker:
@@ -100,9 +108,10 @@ def match_or_create_speaker(session: Session, data: dict) -> Speaker:
     A match gains the aliases it did not have yet. Names that match several
     speakers are ambiguous: the caller must give a `speaker_id`.
     """
-    speaker = _find_by_wikidata_id(session, data.get("wikidata_id"))
+    speaker = _find(session, data)
     if speaker is None:
-        speaker = _find_by_names(session, data["name"], data.get("aliases", []))
+        lock_names(session.connection().exec_driver_sql, lock_keys(data))
+        speaker = _find(session, data)  # another writer may have created it meanwhile
     if speaker is None:
         return create_speaker(session, data)
     new_aliases = [a for a in data.get("aliases", []) if a not in speaker.other_names]
@@ -111,6 +120,27 @@ def match_or_create_speaker(session: Session, data: dict) -> Speaker:
         set_aliases(speaker, [speaker.name, *speaker.other_names, *new_aliases])
         _record_update(session, speaker, before)
     return speaker
+
+
+def lock_keys(data: dict) -> set[str]:
+    """What two writers creating this speaker at once would both claim: its names'
+    keys and its Wikidata id."""
+    wikidata_id = data.get("wikidata_id")
+    names = [data["name"], *data.get("aliases", [])]
+    return {name_key(n) for n in names} | ({f"wikidata:{wikidata_id}"} if wikidata_id else set())
+
+
+def lock_names(execute: Callable, keys: set[str]) -> None:
+    """Wait until no other transaction is creating a speaker by these names; keep them
+    until this one ends. Speakers have no unique name, so two requests, two imports, or
+    one of each creating the same speaker at once are serialised here instead: the second
+    finds the first's speaker. `execute` runs driver SQL (a psycopg cursor's `execute`)."""
+    execute(LOCK_NAMES, (sorted(keys),))
+
+
+def _find(session: Session, data: dict) -> Speaker | None:
+    speaker = _find_by_wikidata_id(session, data.get("wikidata_id"))
+    return speaker or _find_by_names(session, data["name"], data.get("aliases", []))
 
 
 def _find_by_wikidata_id(session: Session, wikidata_id: str | None) -> Speaker | None:
