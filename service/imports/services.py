@@ -24,6 +24,8 @@ from service.quotes.schemas import QuoteInSchema
 MODES = ("batch", "atomic")
 DEFAULT_BATCH_SIZE = 1000
 MAX_BATCH_SIZE = 10_000
+ATTEMPTS = 3  # of a batch chosen as a deadlock's victim
+RETRYABLE = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
 REFUSED = {"_line": ["The database refused this line: it conflicts with a record on file."]}
 
 log = logging.getLogger(__name__)
@@ -132,6 +134,17 @@ def _merged_alone(session: Session, line: Line) -> list[Outcome]:
 
 
 def _merge_in_savepoint(session: Session, lines: list[Line]) -> list[Outcome]:
-    with session.begin_nested():
-        connection = session.connection().connection.dbapi_connection
-        return merge_batch(connection, lines, session.info.get("actor"))
+    """Merge in a savepoint; chosen as a deadlock's victim (imports and requests lock
+    the same names and quotes), roll the savepoint back, which frees its locks for the
+    other side, and merge again."""
+    attempt = 1
+    while True:
+        try:
+            with session.begin_nested():
+                connection = session.connection().connection.dbapi_connection
+                return merge_batch(connection, lines, session.info.get("actor"))
+        except RETRYABLE as error:
+            if attempt == ATTEMPTS:
+                raise
+            attempt += 1
+            log.warning("import lines from %s: %s; merging again", lines[0].number, error)
