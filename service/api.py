@@ -16,10 +16,17 @@ JSON_TYPES = frozenset({"application/json"})
 
 
 class IdConverter(IntegerConverter):
-    """A record id: 1 to 2**63 - 1 (PostgreSQL's bigint)."""
+    """A record id: 1 to 2**63 - 1 (PostgreSQL's bigint), in ASCII digits."""
+
+    regex = r"[0-9]+"  # werkzeug's \d+ also takes other scripts' digits: /v1/quotes/١ was quote 1
 
     def __init__(self, map, **kwargs):
         super().__init__(map, min=1, max=MAX_ID, **kwargs)
+
+
+def id_schema(converter: IdConverter) -> dict:
+    """An `id` path parameter in the spec."""
+    return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 
 class OnRecordApi(Api):

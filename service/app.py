@@ -19,6 +19,15 @@ API_DESCRIPTION = """\
 OnRecord stores quoted statements: who said it, when, in which language, and where it
 was published. Errors are `application/problem+json` (RFC 9457); lists are pages of
 `{"items": [...], "next": url}` with a `Link: rel="next"` header (RFC 8288).
+A request line (method, path and query, percent-encoded) over 8190 bytes is answered 414,
+a header over 8190 bytes 431: send long values, such as a long claim to verify, in a POST body.
+
+Where reads are served by a replica (DATABASE_REPLICA_URL), they may lag behind writes
+for as long as replication does. A successful write then answers with `X-Position`, the
+primary's WAL position once it is stored; send it back as `X-Min-Position` on a read to
+be sure to see that write and all before it: the replica answers if it has caught up,
+else the primary. Any other `X-Min-Position` value (`primary`, say) sends the read to
+the primary.
 """
 
 
@@ -43,9 +52,11 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
 
     metrics.init_app(app)
     observability.init_app(app)  # first: its timing and log line wrap the commit too
-    Database(lambda: _database_url(settings, database_url), settings.pool_size).init_app(app)
+    Database(
+        lambda: _database_url(settings, database_url), settings.pool_size, settings.database_replica_url
+    ).init_app(app)
     api = api_core.OnRecordApi(app)
-    api.register_converter(api_core.IdConverter, lambda _: {"type": "integer", "minimum": 1})
+    api.register_converter(api_core.IdConverter, api_core.id_schema)
     for blueprint in (quotes, speakers, sources, verify, imports, export, keys, system.blp):
         api.register_blueprint(blueprint)
     limits.init_app(app, settings)

@@ -42,6 +42,9 @@ class Settings:
     """Everything the service reads from its environment."""
 
     database_url: str | None = field(default_factory=lambda: os.environ.get("DATABASE_URL") or None)
+    database_replica_url: str | None = field(
+        default_factory=lambda: os.environ.get("DATABASE_REPLICA_URL") or None
+    )
     data_dir: Path = field(
         default_factory=lambda: Path(
             os.environ.get("ONRECORD_DATA_DIR") or platformdirs.user_data_dir("onrecord", appauthor=False)

@@ -1,14 +1,23 @@
-"""Database core: the declarative base, the engine, and one session per request.
+"""Database core: the declarative base, the engines, and one session per request.
 
 Services take a session and never commit; the request's transaction is
 committed (or rolled back) here, in one place.
+
+With a replica (DATABASE_REPLICA_URL), reads (GET, HEAD, OPTIONS) go to it and
+everything else to the primary. Read-after-write without server-side state: a
+successful write answers with the primary's WAL position in `X-Position`; a read
+sending it back as `X-Min-Position` is served by the replica only once the replica
+has replayed that far, else by the primary (see docs/scaling.md).
 """
 
+import logging
+import re
 from collections.abc import Callable
 
 import flask
-from sqlalchemy import CheckConstraint, MetaData, create_engine
+from sqlalchemy import CheckConstraint, MetaData, create_engine, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from service.config import normalise_database_url
@@ -20,6 +29,14 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+GIVE_UP_AFTER = 3  # seconds
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+POSITION_HEADER = "X-Position"
+MIN_POSITION_HEADER = "X-Min-Position"
+_WAL_POSITION = re.compile(r"^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$")
+
+log = logging.getLogger(__name__)
 
 
 class Base(DeclarativeBase):
@@ -33,29 +50,37 @@ def one_of_constraint(column: str, values: tuple[str, ...]) -> CheckConstraint:
     return CheckConstraint(f"{column} IN {values}", name=column)
 
 
-def make_engine(url: str, pool_size: int = 5) -> Engine:
-    """A pooled psycopg 3 engine; stale connections are replaced, not handed out."""
-    return create_engine(
+def make_engine(url: str, pool_size: int = 5, read_only: bool = False) -> Engine:
+    """A pooled psycopg 3 engine that fails fast when the database is away, so a
+    request gets its 503 within seconds: stale connections are tested before use and
+    replaced; connecting, waiting for a free pooled connection, and waiting for the
+    server to acknowledge what was sent over TCP each give up after GIVE_UP_AFTER.
+    `read_only` makes every transaction read-only, so a read that tries to write fails
+    even where the replica URL leads to a writable server."""
+    engine = create_engine(
         normalise_database_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
-        pool_timeout=5,
-        connect_args={"connect_timeout": 5},
+        pool_timeout=GIVE_UP_AFTER,
+        connect_args={"connect_timeout": GIVE_UP_AFTER, "tcp_user_timeout": GIVE_UP_AFTER * 1000},
     )
+    return engine.execution_options(postgresql_readonly=True) if read_only else engine
 
 
 class Database:
-    """The Flask extension holding the engine and the session factory.
+    """The Flask extension holding the engines and making each request's session.
 
-    The URL is resolved on first use, so commands that never touch the
-    database (writing the OpenAPI spec, say) never start one.
+    URLs are resolved on first use, so commands that never touch the database
+    (writing the OpenAPI spec, say) never start one.
     """
 
-    def __init__(self, resolve_url: Callable[[], str], pool_size: int = 5):
+    def __init__(self, resolve_url: Callable[[], str], pool_size: int = 5, replica_url: str | None = None):
         self._resolve_url = resolve_url
         self._pool_size = pool_size
+        self._replica_url = replica_url
         self._engine: Engine | None = None
+        self._replica_engine: Engine | None = None
         self.session_factory: sessionmaker[Session] | None = None
 
     @property
@@ -65,18 +90,34 @@ class Database:
 
     @property
     def engine(self) -> Engine:
+        """The primary's engine."""
         if self._engine is None:
             self._engine = make_engine(self._resolve_url(), self._pool_size)
         return self._engine
 
+    @property
+    def has_replica(self) -> bool:
+        """Do reads go to a replica?"""
+        return self._replica_url is not None and self.session_factory is None
+
     def bind(self, factory: sessionmaker[Session]) -> None:
-        """Use another session factory (tests bind sessions to one rolled-back connection)."""
+        """Make every session with this factory, on the primary or not (tests bind
+        sessions to one rolled-back connection)."""
         self.session_factory = factory
 
-    def new_session(self) -> Session:
-        if self.session_factory is None:
-            self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
-        return self.session_factory()
+    def new_session(self, read: bool = False, min_position: str | None = None) -> Session:
+        """A session on the primary; for a `read` on the replica when there is one,
+        unless the client asks for a WAL position the replica has not replayed yet."""
+        if self.session_factory is not None:
+            return self.session_factory()
+        if read and self.has_replica:
+            if self._replica_engine is None:
+                self._replica_engine = make_engine(self._replica_url, self._pool_size, read_only=True)
+            replica = Session(self._replica_engine, expire_on_commit=False)
+            if min_position is None or _has_replayed(replica, min_position):
+                return replica
+            replica.close()
+        return Session(self.engine, expire_on_commit=False)
 
     def init_app(self, app: flask.Flask) -> None:
         app.extensions["db"] = self
@@ -84,18 +125,53 @@ class Database:
         app.teardown_appcontext(_close_session)
 
 
+def _has_replayed(replica: Session, position: str) -> bool:
+    """Has the replica replayed the primary's WAL up to `position`? Not a position, or
+    not a standby (the function is then NULL): no, the primary will answer."""
+    if not _WAL_POSITION.match(position):
+        return False
+    replayed = text("SELECT pg_last_wal_replay_lsn() >= CAST(:position AS pg_lsn)")
+    return bool(replica.execute(replayed, {"position": position}).scalar())
+
+
 def session() -> Session:
-    """The current request's session, opened on first use."""
+    """The current request's session, opened on first use (on the replica for a read,
+    when there is one)."""
     if "db_session" not in flask.g:
-        flask.g.db_session = flask.current_app.extensions["db"].new_session()
+        request = flask.request
+        flask.g.db_session = flask.current_app.extensions["db"].new_session(
+            read=request.method in READ_METHODS, min_position=request.headers.get(MIN_POSITION_HEADER)
+        )
     return flask.g.db_session
 
 
 def _commit_on_success(response: flask.Response) -> flask.Response:
+    """Commit a successful request's transaction. A failed commit (the database gone,
+    a deferred constraint) answers as the same error raised in a view would: the
+    client never sees a success for a change that is not stored."""
     db_session = flask.g.get("db_session")
-    if db_session is not None and response.status_code < 400:
+    if db_session is None or response.status_code >= 400:
+        return response
+    try:
         db_session.commit()
+    except SQLAlchemyError as error:
+        return flask.current_app.handle_user_exception(error)
+    # A streamed body (an import's per-line report) commits as it goes, after the headers.
+    writes = flask.request.method not in READ_METHODS and not response.is_streamed
+    if writes and flask.current_app.extensions["db"].has_replica:
+        _send_position(db_session, response)
     return response
+
+
+def _send_position(db_session: Session, response: flask.Response) -> None:
+    """Tell the client where the primary's WAL stands now that its write is committed.
+    The write is stored whatever happens here: on an error the header is left out."""
+    try:
+        position = db_session.execute(text("SELECT pg_current_wal_insert_lsn()")).scalar()
+    except SQLAlchemyError as error:
+        log.warning("no write position: %s", error)
+        return
+    response.headers[POSITION_HEADER] = str(position)
 
 
 def _close_session(_exc: BaseException | None) -> None:

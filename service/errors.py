@@ -1,10 +1,14 @@
 """Errors as `application/problem+json` (RFC 9457), one shape for every endpoint."""
 
+import json
 import logging
+from http import HTTPStatus
 
 import flask
+import gunicorn.util
 import marshmallow as ma
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 PROBLEM_MIMETYPE = "application/problem+json"
@@ -57,8 +61,6 @@ def problem(status: int, detail: str | None = None, **extra) -> flask.Response:
 
 
 def _title(status: int) -> str:
-    from http import HTTPStatus
-
     return HTTPStatus(status).phrase
 
 
@@ -125,9 +127,10 @@ def handle_integrity_error(error: IntegrityError) -> flask.Response:
     return problem(409, "The change conflicts with an existing record.")
 
 
-def handle_database_unavailable(error: OperationalError) -> flask.Response:
-    """The database does not answer: a retryable 503, not a 500."""
-    log.error("database unavailable: %s", error.orig)
+def handle_database_unavailable(error: OperationalError | PoolTimeout) -> flask.Response:
+    """The database does not answer, or no pooled connection came free in time: a
+    retryable 503, not a 500."""
+    log.error("database unavailable: %s", getattr(error, "orig", error))  # no SQL, no parameters
     response = problem(503, "The database is not answering; try again shortly.")
     response.headers["Retry-After"] = "5"
     return response
@@ -139,6 +142,34 @@ def handle_unexpected(error: Exception) -> flask.Response:
     return handle_http_exception(InternalServerError())
 
 
+# What gunicorn refuses before the app sees the request, and what to do instead.
+HTTP_SERVER_REFUSALS = {
+    414: "The request line (method, path and query) is over 8190 bytes; send long values in a POST body.",
+    431: "A header is over 8190 bytes, or there are more than 100 headers.",
+}
+
+
+def write_http_server_error(sock, status: int, reason: str, message: str) -> None:
+    """gunicorn's own answers (a request line or header over its limits, a malformed
+    request) as problem+json, like every other error. gunicorn's message is left out:
+    it may quote the request."""
+    body = {"type": "about:blank", "title": reason, "status": status}
+    if status in HTTP_SERVER_REFUSALS:
+        body["detail"] = HTTP_SERVER_REFUSALS[status]
+    payload = json.dumps(body).encode()
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\n"
+        f"Content-Type: {PROBLEM_MIMETYPE}\r\nContent-Length: {len(payload)}\r\n\r\n"
+    )
+    gunicorn.util.write_nonblock(sock, head.encode("latin-1") + payload)
+
+
+def problems_from_gunicorn(server) -> None:
+    """gunicorn `on_starting` hook: its error pages become problems in every worker it forks.
+    gunicorn has no setting for them; its workers call `gunicorn.util.write_error`."""
+    gunicorn.util.write_error = write_http_server_error
+
+
 def init_app(app: flask.Flask) -> None:
     """Register the handlers (after flask-smorest's, so ours win)."""
     app.register_error_handler(HTTPException, handle_http_exception)
@@ -146,4 +177,5 @@ def init_app(app: flask.Flask) -> None:
     app.register_error_handler(Moved, handle_moved)
     app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(PoolTimeout, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

@@ -1,5 +1,8 @@
 """Validated field types shared by every domain's schemas."""
 
+import numbers
+import re
+
 import langcodes
 import marshmallow as ma
 
@@ -16,34 +19,77 @@ def as_record_id(value: str) -> int | None:
     return None
 
 
+# RFC 5646's syntax: language (extlangs), script, region, variants, extensions, private use.
+LANGUAGE_TAG = re.compile(
+    r"^([A-Za-z]{2,3}(-[A-Za-z]{3}){0,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?"
+    r"(-([A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*(-[0-9A-WY-Za-wy-z](-[A-Za-z0-9]{2,8})+)*"
+    r"(-[Xx](-[A-Za-z0-9]{1,8})+)?|[Xx](-[A-Za-z0-9]{1,8})+)$"
+)
+MAX_TAG = 35
+
+
 class LanguageTag(ma.fields.String):
-    """A BCP 47 language tag (`en`, `ru`, `pt-BR`), kept as written."""
+    """A BCP 47 language tag (`en`, `ru`, `pt-BR`) with registered subtags, kept as written."""
 
     def __init__(self, **kwargs):
-        metadata = {"description": "BCP 47 language tag", "example": "en"} | kwargs.pop("metadata", {})
-        super().__init__(validate=ma.validate.Length(2, 35), metadata=metadata, **kwargs)
+        metadata = {
+            "description": "BCP 47 language tag",
+            "example": "en",
+            "pattern": LANGUAGE_TAG.pattern,
+        } | kwargs.pop("metadata", {})
+        super().__init__(validate=ma.validate.Length(2, MAX_TAG), metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         tag = super()._deserialize(value, attr, data, **kwargs)
-        if not langcodes.tag_is_valid(tag):
-            raise ma.ValidationError(f"{tag!r} is not a BCP 47 language tag.")
+        # Length and syntax before langcodes, which recurses once per subtag (a thousand
+        # overflow the stack).
+        if not (len(tag) <= MAX_TAG and LANGUAGE_TAG.fullmatch(tag) and langcodes.tag_is_valid(tag)):
+            shown = tag if len(tag) <= MAX_TAG else tag[:MAX_TAG] + "..."
+            raise ma.ValidationError(f"{shown!r} is not a BCP 47 language tag.")
         return tag
+
+
+class JsonInteger(ma.fields.Integer):
+    """An integer as JSON Schema has it: `3` or `3.0`; not `3.5`, `"3"` or `true`."""
+
+    def _validated(self, value) -> int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        elif not isinstance(value, numbers.Integral):  # Number refuses booleans itself
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
+class QueryInteger(ma.fields.Integer):
+    """An integer in a query string, in ASCII digits: not `١`, `1_000`, `+1` or ` 1`,
+    which Python's `int` takes."""
+
+    def _validated(self, value) -> int:
+        if isinstance(value, str) and not re.fullmatch(r"-?[0-9]+", value):
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
 
 
 def record_id(**kwargs) -> ma.fields.Integer:
     """A reference to a stored record by id."""
-    return ma.fields.Integer(strict=True, validate=ma.validate.Range(1, MAX_ID), **kwargs)
+    return JsonInteger(validate=ma.validate.Range(1, MAX_ID), **kwargs)
 
 
-def no_nul(value: str) -> None:
-    """PostgreSQL text cannot hold NUL characters: refuse them at the edge."""
-    if "\x00" in value:
-        raise ma.ValidationError("NUL characters are not allowed.")
+# PostgreSQL text cannot hold NUL characters: refuse them at the edge.
+NO_NUL = ma.validate.Regexp(r"^[^\x00]*$", error="NUL characters are not allowed.")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def no_lone_surrogate(value: str) -> None:
+    """JSON can escape half a UTF-16 pair (`"\\ud800"`); that is no character, and
+    PostgreSQL's UTF-8 cannot store it."""
+    if _SURROGATE.search(value):
+        raise ma.ValidationError("Not valid Unicode: a lone surrogate (U+D800 to U+DFFF).")
 
 
 def text(max_length: int = MAX_TEXT, **kwargs) -> ma.fields.String:
-    """A string of 1 to `max_length` characters, without NUL characters."""
-    return ma.fields.String(validate=[ma.validate.Length(1, max_length), no_nul], **kwargs)
+    """A string of 1 to `max_length` characters, without NUL characters or lone surrogates."""
+    return ma.fields.String(validate=[ma.validate.Length(1, max_length), NO_NUL, no_lone_surrogate], **kwargs)
 
 
 def text_list(max_items: int, max_length: int = MAX_NAME, **kwargs) -> ma.fields.List:

@@ -12,6 +12,8 @@ from flask_smorest import abort
 from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
+from service.fields import QueryInteger
+
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
@@ -60,7 +62,7 @@ def encode_cursor(keys: list) -> str:
 class PageArgs(ma.Schema):
     """Query arguments every list takes."""
 
-    limit = ma.fields.Integer(
+    limit = QueryInteger(
         load_default=DEFAULT_LIMIT,
         validate=ma.validate.Range(1, MAX_LIMIT),
         metadata={"description": f"Items per page, 1 to {MAX_LIMIT}."},

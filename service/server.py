@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from gunicorn.app.base import BaseApplication
 
+from service import errors
 from service.config import Settings
 
 
@@ -16,23 +17,33 @@ class _Gunicorn(BaseApplication):
     def load_config(self):
         for key, value in self._options.items():
             self.cfg.set(key, value)
+        # GUNICORN_CMD_ARGS (e.g. "--worker-class sync --workers 3") overrides the above,
+        # as it does for the `gunicorn` command: how settings are compared (bench/load.py).
+        overrides = self.cfg.parser().parse_args(self.cfg.get_cmd_args_from_env())
+        for key, value in vars(overrides).items():
+            if value is not None and key in self.cfg.settings:
+                self.cfg.set(key, value)
 
     def load(self):
         return self._factory()
 
 
+def gunicorn_options(host: str, port: int, settings: Settings) -> dict:
+    """The gunicorn settings `onrecord serve` runs with."""
+    return {
+        "bind": f"{host}:{port}",
+        "workers": settings.workers,
+        "worker_class": "gthread",
+        "threads": settings.threads,
+        "timeout": 30,
+        "graceful_timeout": 10,
+        "control_socket_disable": True,  # several instances may run on one machine
+        "loglevel": settings.log_level,
+        "limit_request_line": 8190,  # its largest bounded value (0, unbounded, reads in quadratic time)
+        "on_starting": errors.problems_from_gunicorn,
+    }
+
+
 def run_gunicorn(factory: Callable, host: str, port: int, settings: Settings) -> None:
     """Serve until SIGINT or SIGTERM; each worker builds its own app (and pool)."""
-    _Gunicorn(
-        factory,
-        {
-            "bind": f"{host}:{port}",
-            "workers": settings.workers,
-            "worker_class": "gthread",
-            "threads": settings.threads,
-            "timeout": 30,
-            "graceful_timeout": 10,
-            "control_socket_disable": True,  # several instances may run on one machine
-            "loglevel": settings.log_level,
-        },
-    ).run()
+    _Gunicorn(factory, gunicorn_options(host, port, settings)).run()

@@ -5,6 +5,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -28,25 +29,31 @@ def environment(**overrides) -> dict:
 
 
 class Serving:
-    """`onrecord serve` in the background, stopped with SIGTERM."""
+    """`onrecord serve` in the background, stopped with SIGTERM. Its output goes to a
+    file: a pipe nobody reads while it runs would fill up and block its log lines."""
 
     def __init__(self, env: dict, *args: str):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        self.output = tempfile.TemporaryFile("w+")
         self.process = subprocess.Popen(
             [ONRECORD, "serve", "--port", str(self.port), *args],
             env=env,
-            stdout=subprocess.PIPE,
+            stdout=self.output,
             stderr=subprocess.STDOUT,
-            text=True,
         )
         self._wait_ready()
+
+    def read_output(self) -> str:
+        """Everything the server has written so far."""
+        self.output.seek(0)
+        return self.output.read()
 
     def _wait_ready(self, timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                pytest.fail(f"serve exited early:\n{self.process.stdout.read()}")
+                pytest.fail(f"serve exited early:\n{self.read_output()}")
             try:
                 if requests.get(self.base + "/ready", timeout=2).status_code == 200:
                     return
@@ -61,7 +68,9 @@ class Serving:
 
     def stop(self) -> str:
         self.process.send_signal(signal.SIGTERM)
-        output, _ = self.process.communicate(timeout=60)
+        self.process.wait(timeout=60)
+        output = self.read_output()
+        self.output.close()
         assert self.process.returncode == 0, output
         return output
 

@@ -46,6 +46,8 @@ def key_listing() -> Listing:
 
 def find_key(session: Session, name: str) -> ApiKey | None:
     """The key with this name, revoked or not, or None."""
+    if "\x00" in name:  # no stored name holds NUL (PostgreSQL text cannot)
+        return None
     return session.scalar(select(ApiKey).where(ApiKey.name == name))
 
 

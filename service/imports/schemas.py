@@ -16,7 +16,7 @@ class ImportArgsSchema(ma.Schema):
         load_default="batch",
         metadata={"description": "batch: commit every batch_size lines; atomic: all or nothing"},
     )
-    batch_size = ma.fields.Integer(
+    batch_size = f.QueryInteger(
         load_default=DEFAULT_BATCH_SIZE,
         validate=ma.validate.Range(1, MAX_BATCH_SIZE),
         metadata={"description": "Lines per batch (and per commit in batch mode)"},

@@ -12,6 +12,10 @@ def streamed(chunks: Iterator[str], mimetype: str) -> flask.Response:
     """A response sending `chunks` as they are made. The request's teardown has run by the
     time they are, so the session they use is closed here once they are done."""
     session = db.session()
+    # The database answers now, or the request gets its 503 like any other: once the body
+    # has begun, a failure can only cut it short (before the first chunk, gunicorn answers
+    # a bare 500).
+    session.connection()
 
     def body() -> Iterator[str]:
         try:

@@ -28,9 +28,12 @@ def search_query(q: str) -> ColumnElement:
     can be far shorter than the word, and each prefix scan of the index is costly."""
     head, last = _split_prefix(search_text(q, "en") or q)
     query = _any_config(lambda config: func.websearch_to_tsquery(config, func.onrecord_unaccent(head)))
-    if last:  # a \w+ word: nothing in it is tsquery syntax
+    if last:
         whole = _any_config(lambda config: func.plainto_tsquery(config, func.onrecord_unaccent(last)))
-        typed = whole.op("||")(func.to_tsquery("simple", func.onrecord_unaccent(last + ":*")))
+        # Quoted: a \w+ word holds no tsquery syntax, but unaccenting it may add some
+        # (PostgreSQL 18 makes `x¾` `x 3/4`).
+        prefix = func.quote_literal(func.onrecord_unaccent(last)).op("||")(":*")
+        typed = whole.op("||")(func.to_tsquery("simple", prefix))
         query = query.op("&&")(typed)
     return query
 

@@ -3,8 +3,8 @@
 from datetime import date
 
 from flask_smorest import abort
-from sqlalchemy import ColumnElement, Integer, Select, Subquery, func, select, type_coerce
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, Integer, Select, Subquery, bindparam, func, select, type_coerce
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from service.fields import as_record_id
 from service.history.services import (
@@ -46,11 +46,23 @@ LOAD_EMBEDDED = (
     selectinload(Quote.citations),
     selectinload(Quote.translations),
 )
+# One quote in one statement with joins: a third of the ORM work of a query per
+# relation. Built once, so SQLAlchemy derives its cache key once (a point read is the
+# most frequent request).
+ONE_QUOTE = (
+    select(Quote)
+    .options(
+        joinedload(Quote.speaker).joinedload(Speaker.aliases),
+        joinedload(Quote.citations),
+        joinedload(Quote.translations),
+    )
+    .where(Quote.id == bindparam("quote_id"))
+)
 
 
 def get_quote(session: Session, quote_id: int) -> Quote:
     """The quote with this id, 308 if it was merged into another, else 404."""
-    quote = session.get(Quote, quote_id, options=LOAD_EMBEDDED)
+    quote = session.execute(ONE_QUOTE, {"quote_id": quote_id}).unique().scalar_one_or_none()
     if quote is None:
         raise_if_moved(session, "quote", quote_id)
         abort(404, message=f"No quote with id {quote_id}.")

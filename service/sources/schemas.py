@@ -61,10 +61,7 @@ class SourcePatchSchema(f.PartialSchema, SourceInSchema):
 class SourceFilterSchema(PageArgs):
     """Source list filters."""
 
-    url = ma.fields.String(
-        validate=ma.validate.Length(1, MAX_URL),
-        metadata={"description": "Look up by URL (canonicalised first)"},
-    )
+    url = f.text(MAX_URL, metadata={"description": "Look up by URL (canonicalised first)"})
     publisher = f.text(f.MAX_NAME)
 
 

@@ -68,6 +68,7 @@ def test_a_bad_name_or_scope_is_refused(admin, body):
     assert set(response.get_json()["errors"]) <= {"name", "scope"}
 
 
-def test_an_unknown_key_is_404(admin):
-    assert admin.get("/v1/keys/nobody").status_code == 404
-    assert admin.delete("/v1/keys/nobody").status_code == 404
+@pytest.mark.parametrize("name", ["nobody", "a%00", "%E2%80%AE"])
+def test_an_unknown_key_is_404(admin, name):
+    assert admin.get(f"/v1/keys/{name}").status_code == 404
+    assert admin.delete(f"/v1/keys/{name}").status_code == 404
