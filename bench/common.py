@@ -59,6 +59,11 @@ def run(call: Callable, items: Sequence, clients: int = 1) -> Timing:
     return Timing(latencies, time.perf_counter() - start)
 
 
+# A load test is many requests from one address. The limiter stays on, with as many
+# windows as the default limit, but they are set high enough never to answer 429.
+UNLIMITED = "100000000 per minute; 1000000 per second"
+
+
 @contextmanager
 def serving(server: str | None, database_url: str):
     """The base URL of the service under test: `server` if given, else a fresh
@@ -66,39 +71,46 @@ def serving(server: str | None, database_url: str):
     if server:
         yield server
         return
+    onrecord = str(Path(sys.executable).parent / "onrecord")
+    env = {"DATABASE_URL": database_url, "ONRECORD_RATE_LIMIT": UNLIMITED}
+    with started([onrecord, "serve", "--port", "{port}"], env, "/ready") as base:
+        yield base
+
+
+@contextmanager
+def started(command: list[str], env: dict[str, str], ready_path: str):
+    """Run a server on a free local port (`{port}` in `command`), in this environment
+    plus `env`, until the block ends; yields its base URL once `ready_path` answers 200."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    # A load test is many requests from one address: no rate limit for it.
-    env = os.environ | {"DATABASE_URL": database_url, "ONRECORD_RATE_LIMIT": "1000000 per second"}
-    onrecord = str(Path(sys.executable).parent / "onrecord")
     process = subprocess.Popen(
-        [onrecord, "serve", "--port", str(port)],
-        env=env,
+        [part.format(port=port) for part in command],
+        env=os.environ | env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(base, process)
+        _wait_ready(base + ready_path, process)
         yield base
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(60)
 
 
-def _wait_ready(base: str, process, timeout: float = 120) -> None:
+def _wait_ready(url: str, process, timeout: float = 120) -> None:
     import requests
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and process.poll() is None:
         try:
-            if requests.get(base + "/ready", timeout=2).status_code == 200:
+            if requests.get(url, timeout=2).status_code == 200:
                 return
         except requests.ConnectionError:
             pass
         time.sleep(0.5)
-    raise SystemExit(f"onrecord serve did not become ready at {base}")
+    raise SystemExit(f"no server answered at {url}")
 
 
 class ConnectionPerThread:
@@ -140,12 +152,12 @@ def psycopg_url(url: str) -> str:
     return normalise_database_url(url).replace("postgresql+psycopg://", "postgresql://")
 
 
-def arguments(doc: str) -> argparse.ArgumentParser:
+def arguments(doc: str, clients: int = 8) -> argparse.ArgumentParser:
     """The options every HTTP benchmark takes."""
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", required=True, help="the benchmark database (see gen_data.py)")
     parser.add_argument("--server", help="a running service on it (default: start one)")
-    parser.add_argument("--clients", type=int, default=8, help="concurrent clients in the second run")
+    parser.add_argument("--clients", type=int, default=clients, help="concurrent clients (connections)")
     return parser
 
 

@@ -1,6 +1,8 @@
 """Rate limits: 429 problem+json with Retry-After, per key or address, shared through Redis."""
 
 import socket
+import threading
+import time
 import uuid
 
 import pytest
@@ -38,6 +40,27 @@ def test_each_key_has_its_own_limit(database_url, engine):
     first, second = bearer(), bearer()
     assert [client.get("/v1/quotes", headers=first).status_code for _ in range(4)][-1] == 429
     assert client.get("/v1/quotes", headers=second).status_code != 429
+
+
+def test_in_memory_counting_starts_no_thread_per_request(database_url, engine):
+    """limits' in-memory storage would start a Timer thread after most requests."""
+    client = create_app(Settings(rate_limit="100 per second"), database_url=database_url).test_client()
+    client.get("/v1/quotes")
+    time.sleep(0.1)  # the storage starts one Timer (10 ms) when it is made
+    for _ in range(5):
+        assert client.get("/v1/quotes").status_code == 200
+        assert not [thread for thread in threading.enumerate() if isinstance(thread, threading.Timer)]
+
+
+def test_expired_in_memory_counters_are_dropped(database_url, engine):
+    app = create_app(Settings(rate_limit="100 per second"), database_url=database_url)
+    (limiter,) = app.extensions["limiter"]
+    app.test_client().get("/v1/quotes")
+    assert limiter.storage.expirations
+    deadline = time.monotonic() + 5  # the 1 s window, then the next sweep
+    while limiter.storage.expirations and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not limiter.storage.expirations
 
 
 def _redis_is_up() -> bool:
