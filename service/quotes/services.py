@@ -1,5 +1,6 @@
 """Quote queries and changes. Functions take a session and never commit."""
 
+from collections.abc import Iterable
 from datetime import date
 
 from flask_smorest import abort
@@ -146,7 +147,7 @@ def record_quote(session: Session, data: dict) -> tuple[Quote, bool]:
     }
     quote = Quote(**fields)
     _index_text(quote)
-    _add_sources_and_translations(session, quote, data)
+    _add_from_body(session, quote, data)
     session.add(quote)
     session.flush()
     record_change(session, "quote", quote.id, "create", _history_view(quote))
@@ -180,19 +181,18 @@ def fold_quote(session: Session, duplicate: Quote, kept: Quote) -> None:
     """Fold a second record of the same statement into the one that stays (when their
     speakers merge): its citations, translations and topics join `kept`, its id forwards there."""
     before = _history_view(kept)
-    cited = {c.source_id for c in kept.citations}
-    kept.citations.extend(
-        Citation(source=c.source, printed_text=c.printed_text, attribution=c.attribution, via=c.via)
-        for c in duplicate.citations
-        if c.source_id not in cited
+    _add_new(
+        kept,
+        (
+            Citation(source=c.source, printed_text=c.printed_text, attribution=c.attribution, via=c.via)
+            for c in duplicate.citations
+        ),
+        (
+            Translation(lang=t.lang, text=t.text, translator=t.translator, search_text=t.search_text)
+            for t in duplicate.translations
+        ),
+        duplicate.topics,
     )
-    known = {(t.lang, t.text) for t in kept.translations}
-    kept.translations.extend(
-        Translation(lang=t.lang, text=t.text, translator=t.translator, search_text=t.search_text)
-        for t in duplicate.translations
-        if (t.lang, t.text) not in known
-    )
-    kept.topics = list(dict.fromkeys([*kept.topics, *duplicate.topics]))
     record_change(
         session, "quote", duplicate.id, "merge", {"merged_into": {"before": None, "after": kept.id}}
     )
@@ -253,28 +253,38 @@ def _citation(session: Session, data: dict) -> Citation:
     return Citation(source=source, **details)
 
 
-def _add_sources_and_translations(session: Session, quote: Quote, data: dict) -> None:
-    """Add the citations and translations the quote does not have yet."""
+def _add_from_body(session: Session, quote: Quote, data: dict) -> None:
+    """Add the citations, translations and topics of a request body the quote lacks."""
+    translations = (
+        Translation(**t, search_text=search_text(t["text"], t["lang"])) for t in data["translations"]
+    )
+    citations = (_citation(session, c) for c in data["citations"])
+    _add_new(quote, citations, translations, data.get("topics", []))
+
+
+def _add_new(
+    quote: Quote, citations: Iterable[Citation], translations: Iterable[Translation], topics: Iterable[str]
+) -> None:
+    """Add the citations (one per source), translations (one per language and text) and
+    topics the quote does not have yet."""
     cited = {c.source.id for c in quote.citations}
-    for citation in (_citation(session, c) for c in data["citations"]):
+    for citation in citations:
         if citation.source.id not in cited:
             quote.citations.append(citation)
             cited.add(citation.source.id)
     known = {(t.lang, t.text) for t in quote.translations}
-    for translation in data["translations"]:
-        if (translation["lang"], translation["text"]) not in known:
-            quote.translations.append(
-                Translation(**translation, search_text=search_text(translation["text"], translation["lang"]))
-            )
-            known.add((translation["lang"], translation["text"]))
+    for translation in translations:
+        if (translation.lang, translation.text) not in known:
+            quote.translations.append(translation)
+            known.add((translation.lang, translation.text))
+    new_topics = [t for t in topics if t not in quote.topics]
+    if new_topics:
+        quote.topics = [*quote.topics, *new_topics]
 
 
 def _merge_into(session: Session, quote: Quote, data: dict) -> None:
     before = _history_view(quote)
-    _add_sources_and_translations(session, quote, data)
-    new_topics = [t for t in data.get("topics", []) if t not in quote.topics]
-    if new_topics:
-        quote.topics = [*quote.topics, *new_topics]
+    _add_from_body(session, quote, data)
     _record(session, quote, before, "update")
 
 
