@@ -11,7 +11,8 @@ COPY pyproject.toml README.md ./
 COPY service ./service
 COPY schema ./schema
 COPY examples ./examples
-RUN pip install -e . \
+# A plain install, as users and tests/test_install.py do: no editable install, no extras.
+RUN pip install . \
     && useradd --system --home-dir /app onrecord
 
 USER onrecord

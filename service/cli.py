@@ -27,7 +27,7 @@ from service.imports.formats import FormatError
 from service.imports.ndjson import import_lines
 from service.imports.services import DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, MODES, ImportOptions
 
-DEMO_FILE = Path(__file__).resolve().parents[1] / "examples" / "kim-russia-2019.ndjson"
+DEMO_FILE = Path(__file__).resolve().parent / "examples" / "kim-russia-2019.ndjson"
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)

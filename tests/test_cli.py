@@ -32,13 +32,14 @@ class Serving:
     """`onrecord serve` in the background, stopped with SIGTERM. Its output goes to a
     file: a pipe nobody reads while it runs would fill up and block its log lines."""
 
-    def __init__(self, env: dict, *args: str):
+    def __init__(self, env: dict, *args: str, onrecord: str = ONRECORD, cwd=None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.output = tempfile.TemporaryFile("w+")
         self.process = subprocess.Popen(
-            [ONRECORD, "serve", "--port", str(self.port), *args],
+            [onrecord, "serve", "--port", str(self.port), *args],
             env=env,
+            cwd=cwd,
             stdout=self.output,
             stderr=subprocess.STDOUT,
         )
