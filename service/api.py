@@ -4,7 +4,7 @@ the `id` path converter (a positive 64-bit integer, so no id overflows a query).
 import http
 
 import flask
-from flask_smorest import Api
+from flask_smorest import Api, abort
 from flask_smorest.utils import prepare_response
 from werkzeug.routing import IntegerConverter
 
@@ -29,6 +29,19 @@ def id_schema(converter: IdConverter) -> dict:
     return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 
+# Headers a problem of this status carries (components declared in service.spec).
+RETRY_HEADERS = {"Retry-After": "RETRY_AFTER"}
+PROBLEM_HEADERS = {
+    http.HTTPStatus.TOO_MANY_REQUESTS: RETRY_HEADERS
+    | {
+        "X-RateLimit-Limit": "X_RATELIMIT_LIMIT",
+        "X-RateLimit-Remaining": "X_RATELIMIT_REMAINING",
+        "X-RateLimit-Reset": "X_RATELIMIT_RESET",
+    },
+    http.HTTPStatus.SERVICE_UNAVAILABLE: RETRY_HEADERS,
+}
+
+
 class OnRecordApi(Api):
     """flask-smorest's Api, documenting errors as RFC 9457 problems."""
 
@@ -39,6 +52,8 @@ class OnRecordApi(Api):
             response = {"description": status.phrase}
             if status >= 400:
                 response["schema"] = self.ERROR_SCHEMA
+            if status in PROBLEM_HEADERS:
+                response["headers"] = dict(PROBLEM_HEADERS[status])
             prepare_response(response, self.spec, PROBLEM_MIMETYPE)
             self.spec.components.response(status.name, response, lazy=True)
         response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
@@ -77,3 +92,14 @@ def check_content_type() -> flask.Response | None:
             f"Send the body as {' or '.join(sorted(accepted))}, not {request.mimetype or 'no type'}.",
         )
     return None
+
+
+def requested_format(choices: tuple[str, ...], error_status: int) -> str | None:
+    """The `format` query argument: what curl users type instead of an `Accept` header.
+    The spec leaves it out, so that no generated client can ask an operation documented
+    as JSON for a body it would then parse as JSON; the other forms have their own
+    operations."""
+    value = flask.request.args.get("format")
+    if value is not None and value not in choices:
+        abort(error_status, errors={"format": [f"Must be one of: {', '.join(choices)}."]})
+    return value

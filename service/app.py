@@ -3,7 +3,7 @@
 import flask
 
 from service import api as api_core
-from service import errors, limits, observability, system
+from service import errors, limits, observability, spec, system
 from service.auth.access import check_access
 from service.auth.views import blp as keys
 from service.config import Settings
@@ -55,8 +55,9 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     Database(
         lambda: _database_url(settings, database_url), settings.pool_size, settings.database_replica_url
     ).init_app(app)
-    api = api_core.OnRecordApi(app)
+    api = api_core.OnRecordApi(app, spec_kwargs={"extra_plugins": [spec.OperationsPlugin(app)]})
     api.register_converter(api_core.IdConverter, api_core.id_schema)
+    spec.register_fields(api)
     for blueprint in (quotes, speakers, sources, verify, imports, export, keys, system.blp):
         api.register_blueprint(blueprint)
     limits.init_app(app, settings)

@@ -129,8 +129,13 @@ class RecordSchema(ma.Schema):
 
 
 class PartialSchema(ma.Schema):
-    """A schema for PATCH: the same fields as its base, none of them required."""
+    """A schema for PATCH: the same fields as its base, none of them required, and none
+    with a default: a field left out stays as it is, so the spec must not tell clients
+    to send one (generated clients send every default)."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("partial", True)
         super().__init__(*args, **kwargs)
+
+    def on_bind_field(self, field_name: str, field_obj: ma.fields.Field) -> None:
+        field_obj.load_default = ma.missing

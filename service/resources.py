@@ -85,6 +85,7 @@ def collection_view(
 
     page.__doc__ = f"List {resource.name}s; filters combine."
 
+    @blp.etag
     @blp.arguments(resource.in_schema)
     @blp.response(201, resource.schema)
     def create(self, data):

@@ -5,7 +5,6 @@ No key, an unknown or a revoked one: 401. A key without the scope: 403."""
 import flask
 
 from service import db
-from service.api import view_method
 from service.auth.services import key_for_secret
 from service.errors import problem
 
@@ -24,13 +23,20 @@ def requires(scope: str):
     return decorate
 
 
+def required_scope(view, method: str) -> str:
+    """The scope a view function (or a MethodView's method) needs: `read` for reads,
+    `write` for the rest, unless it declares another with `requires`."""
+    handler = getattr(getattr(view, "view_class", None), method.lower(), view)
+    default = "read" if method.upper() in READ_METHODS else "write"
+    return getattr(handler, "required_scope", default)
+
+
 def check_access() -> flask.Response | None:
     """Before each API request: let it through, or answer 401/403."""
     request = flask.request
     if request.url_rule is None or not request.path.startswith("/v1/"):
         return None
-    default = "read" if request.method in READ_METHODS else "write"
-    scope = getattr(view_method(), "required_scope", default)
+    scope = required_scope(flask.current_app.view_functions[request.endpoint], request.method)
     secret = _bearer_token(request)
     if secret is None:
         if scope == "read" and flask.current_app.config["PUBLIC_READS"]:

@@ -165,7 +165,6 @@ class QuoteFilterSchema(PageArgs):
             "`or`, -exclusion; the last word may be typed in part"
         },
     )
-    format = f.one_of(("json", "csv"), metadata={"description": "`csv`: the same as Accept: text/csv"})
     sort = f.one_of(
         ("relevance", "said_on", "-said_on"),
         metadata={"description": "Default: relevance with q (recency breaks ties), else as added"},

@@ -5,6 +5,7 @@ import flask
 from flask_smorest import Blueprint
 
 from service import db
+from service.api import requested_format
 from service.exports.services import csv_header, csv_text
 from service.imports.formats import CSV, csv_rows
 from service.pagination import paginate
@@ -26,11 +27,18 @@ QUOTES = Resource.of("quote", schemas, services, mergeable=True)
 
 @blp.arguments(schemas.QuoteFilterSchema, location="query", error_status_code=LIST_ARGUMENT_ERROR)
 @blp.response(200, schemas.QuotePageSchema)
-@blp.alt_response(200, schema={"type": "string"}, content_type=CSV, success=True)
+@blp.alt_response(
+    200,
+    schema={"type": "string"},
+    content_type=CSV,
+    success=True,
+    description="With `Accept: text/csv` (or `format=csv`): the page as CSV, in the import's columns",
+)
 def page(self, args):
     """List quotes; filters combine. `Accept: text/csv` (or `format=csv`) gives the page
-    as CSV in the import's columns; the `Link` header leads to the next page."""
-    as_csv = args.pop("format", None) == "csv" or _accepts_csv()
+    as CSV in the import's columns; the `Link` header leads to the next page. A generated
+    client gets CSV from `exportQuotes` (every match, streamed)."""
+    as_csv = requested_format(("json", "csv"), LIST_ARGUMENT_ERROR) == "csv" or _accepts_csv()
     body, status, headers = paginate(db.session(), services.quote_listing(args), args)
     if not as_csv:
         return body, status, headers
@@ -43,12 +51,14 @@ def _accepts_csv() -> bool:
     return flask.request.accept_mimetypes.best_match(["application/json", CSV]) == CSV
 
 
+@blp.etag
 @blp.arguments(schemas.QuoteInSchema)
 @blp.response(201, schemas.QuoteSchema, description="The statement was new and is now on record.")
 @blp.alt_response(
     200,
     schema=schemas.QuoteSchema,
     description="The statement was already on record; new citations and translations were added.",
+    headers={"ETag": "ETAG", "Location": "LOCATION"},
 )
 def record(self, data):
     """Record a quote. The same statement by the same speaker is one quote: posting it

@@ -16,20 +16,6 @@ class ClaimSchema(ma.Schema):
     speaker = f.text(f.MAX_NAME, metadata={"description": "Any alias, in any script"})
 
 
-class ClaimArgsSchema(ClaimSchema):
-    """A claim in the query string, and the answer's format."""
-
-    format = f.one_of(
-        ("json", "text"), metadata={"description": "`text` for a terminal (same as Accept: text/plain)"}
-    )
-
-
-class FormatArgsSchema(ma.Schema):
-    """The answer's format."""
-
-    format = ClaimArgsSchema._declared_fields["format"]
-
-
 class DifferenceSchema(ma.Schema):
     """A run of words that differs."""
 
