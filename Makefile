@@ -3,7 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test spec clean
+LINT := tools/spec-lint/node_modules/.bin
+
+.PHONY: run test spec lint-spec clean
 
 $(BIN)/onrecord: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,5 +24,15 @@ test: $(BIN)/onrecord  ## install, lint, then run the whole suite
 spec: $(BIN)/onrecord  ## regenerate openapi.yaml from the code
 	$(BIN)/onrecord openapi write --format=yaml openapi.yaml
 
+$(LINT)/redocly: tools/spec-lint/package-lock.json
+	npm ci --prefix tools/spec-lint --no-audit --no-fund
+	touch $@
+
+lint-spec: $(LINT)/redocly  ## lint openapi.yaml as Redocly and Spectral recommend; openapi-typescript must take it
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
+		$(LINT)/redocly lint --config tools/spec-lint/redocly.yaml openapi.yaml
+	$(LINT)/spectral lint --ruleset tools/spec-lint/.spectral.yaml --fail-severity error openapi.yaml
+	$(LINT)/openapi-typescript openapi.yaml > /dev/null
+
 clean:
-	rm -rf $(VENV) *.egg-info
+	rm -rf $(VENV) *.egg-info tools/spec-lint/node_modules

@@ -60,6 +60,10 @@ class OnRecordApi(Api):
         prepare_response(response, self.spec, PROBLEM_MIMETYPE)
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
+    def _register_pagination_header(self):
+        """None: pages are cursors, in the body and a `Link` header (service.pagination),
+        not flask-smorest's `X-Pagination`, whose unused schema generated clients would get."""
+
 
 def accepts(*mimetypes: str):
     """Declare the request body types a view takes (the default is JSON only)."""

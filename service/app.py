@@ -40,7 +40,13 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         API_TITLE="OnRecord",
         API_VERSION="1.0",
         OPENAPI_VERSION="3.1.0",
-        API_SPEC_OPTIONS={"info": {"description": API_DESCRIPTION}},
+        API_SPEC_OPTIONS={
+            "info": {
+                "description": API_DESCRIPTION,
+                "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
+            },
+            "servers": [{"url": "/", "description": "The server this document is served from"}],
+        },
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         PUBLIC_READS=settings.public_reads,
     )

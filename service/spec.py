@@ -52,8 +52,15 @@ BEARER_SCHEME = {
     "type": "http",
     "scheme": "bearer",
     "description": "An API key (`onrecord keys create`, or `POST /v1/keys`): `Authorization: Bearer "
-    "<key>`. Each operation names the scope it needs; `read` ⊂ `write` ⊂ `admin`. Reads need "
-    "no key unless the server runs with ONRECORD_PUBLIC_READS=false.",
+    "<key>`. Each operation's description names the scope it needs; `read` ⊂ `write` ⊂ `admin`.",
+}
+# Who may call an operation, said in its description: OpenAPI has no scopes for a bearer key.
+ACCESS = {
+    None: "Needs no API key.",
+    "read": "Needs no API key while reads are public (ONRECORD_PUBLIC_READS, the default); "
+    "otherwise a key with the `read` scope.",
+    "write": "Needs an API key with the `write` scope.",
+    "admin": "Needs an API key with the `admin` scope.",
 }
 
 
@@ -108,11 +115,12 @@ class OperationsPlugin(BasePlugin):
         view = self.app.view_functions[rule.endpoint]
         for method, operation in operations.items():
             operation["operationId"] = OPERATION_IDS.get((method, path)) or _derived_id(method, path)
-            if not path.startswith("/v1/"):
-                operation["security"] = []
-                continue
-            scope = required_scope(view, method)
+            scope = required_scope(view, method) if path.startswith("/v1/") else None
             operation["security"] = _security(scope)
+            described = operation.get("description")
+            operation["description"] = f"{described}\n\n{ACCESS[scope]}" if described else ACCESS[scope]
+            if scope is None:
+                continue
             documented = {str(status) for status in operation["responses"]}
             for status, response in API_ERRORS.items():
                 if status not in documented:
@@ -120,10 +128,11 @@ class OperationsPlugin(BasePlugin):
             _declare_headers(method, operation)
 
 
-def _security(scope: str) -> list[dict]:
-    """Reads are open by default (ONRECORD_PUBLIC_READS): no key, or one with the scope."""
-    requirement = {BEARER: [scope]}
-    return [{}, requirement] if scope == "read" else [requirement]
+def _security(scope: str | None) -> list[dict]:
+    """None: no key; reads: no key (ONRECORD_PUBLIC_READS, the default) or one; else a key."""
+    if scope is None:
+        return []
+    return [{}, {BEARER: []}] if scope == "read" else [{BEARER: []}]
 
 
 def _declare_headers(method: str, operation: dict) -> None:
