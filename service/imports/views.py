@@ -18,6 +18,7 @@ from service.imports.services import ImportOptions, import_records, run_import
 from service.imports.streaming import streamed
 
 MAX_IMPORT_BYTES = 10 * 1024**3  # the body streams through: this bounds time, not memory
+FILE = {"type": "string", "format": "binary"}
 REPORTED = "The report; with `Accept: application/x-ndjson`, each line's outcome, streamed"
 STREAMED_REPORT = {
     "description": 'One outcome per line, sent as each batch is done: `{"line", "status", "id"}` or '
@@ -45,8 +46,9 @@ class Imports(MethodView):
         requestBody={
             "required": True,
             "content": {
-                NDJSON: {"schema": {"type": "string", "description": "One POST /v1/quotes body per line"}},
-                CSV: {"schema": {"type": "string", "description": "A header line, then one quote per row"}},
+                # A file's bytes (`binary`): what clients send, and what generators can send.
+                NDJSON: {"schema": {**FILE, "description": "One POST /v1/quotes body per line"}},
+                CSV: {"schema": {**FILE, "description": "A header line, then one quote per row"}},
             },
         },
     )
