@@ -5,7 +5,7 @@ from collections.abc import Iterable, Iterator
 
 import flask
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from sqlalchemy.orm import Session
 
 from service import db
@@ -16,6 +16,7 @@ from service.imports.report import ImportReport, ImportStopped
 from service.imports.schemas import ImportArgsSchema, ImportHeadersSchema, ImportReportSchema
 from service.imports.services import ImportOptions, import_records, run_import
 from service.imports.streaming import streamed
+from service.resources import Blueprint
 
 MAX_IMPORT_BYTES = 10 * 1024**3  # the body streams through: this bounds time, not memory
 REPORTED = "The report; with `Accept: application/x-ndjson`, each line's outcome, streamed"
