@@ -26,7 +26,8 @@ def json_operations() -> list:
         pytest.param(method, _path(template), id=f"{method.upper()} {template}")
         for template, item in SPEC["paths"].items()
         for method, operation in item.items()
-        if method != "parameters" and "application/json" in operation.get("requestBody", {}).get("content", {})
+        if method != "parameters"
+        and "application/json" in operation.get("requestBody", {}).get("content", {})
     ]
 
 

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from service.resources import LoneSurrogates, UnreadableJson, load_json
+
 NDJSON = "application/x-ndjson"
 CSV = "text/csv"
 MAX_LINE_BYTES = 1024 * 1024  # one line is one quote: the limit of one `POST /v1/quotes` body
@@ -108,10 +110,14 @@ def ndjson_records(lines: Lines) -> Iterator[Record]:
 
 def _json_record(number: int, text: str) -> Record:
     try:
-        body = json.loads(text)
+        body = load_json(text)
     except json.JSONDecodeError as error:
         reason = error.msg.removesuffix(" at")
         return Record(number, errors={"_line": [f"Not JSON: {reason} at column {error.colno}."]})
+    except UnreadableJson as error:
+        return Record(number, errors={"_line": [f"JSON that cannot be read: {error}."]})
+    except LoneSurrogates as error:
+        return Record(number, errors=error.errors)
     if not isinstance(body, dict):
         return Record(number, errors={"_line": ["A line must be one JSON object."]})
     return Record(number, body)

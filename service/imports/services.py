@@ -57,6 +57,11 @@ def import_records(
         except (psycopg.OperationalError, OperationalError) as error:
             log.error("import stopped at line %s: %s", batch[0].line, error)
             raise ImportStopped(batch[0].line, "The database stopped answering.") from None
+        except Exception:  # a bug: the report still says where the import stopped
+            log.exception("import stopped at line %s", batch[0].line)
+            if commit and options.mode == "atomic":
+                session.rollback()
+            raise ImportStopped(batch[0].line, "An unexpected error stopped the import; it was logged.") from None
         failed = next((o for o in outcomes if o.status == FAILED), None)
         if failed and options.mode == "atomic" and not options.dry_run:
             yield from (o for o in outcomes if o.line <= failed.line)

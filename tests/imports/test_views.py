@@ -147,6 +147,52 @@ class TestLineErrors:
         assert post(client, ndjson(*lines))["created"] == 600
 
 
+# Lines that once stopped a whole import (a 500, a cut stream, a traceback), each with
+# the field its error names and words from the message.
+LINES_PYTHON_CANNOT_TAKE = {
+    "100,000 nested brackets": ("[" * 100_000 + "]" * 100_000, "_line", "nested"),
+    "a 5,000-digit number": (json.dumps(QUOTE)[:-1] + ', "said_on": ' + "9" * 5_000 + "}", "_line", "digits"),
+    "a lone surrogate in source.url": (
+        json.dumps(QUOTE | {"source": {"url": "https://news.example.org/\ud800"}}),
+        "source",
+        "surrogate",
+    ),
+    "a date PostgreSQL stores but Python cannot read": (
+        json.dumps(QUOTE | {"source": SOURCE | {"published_at": "9999-12-31T23:59:59-05:00"}}),
+        "source",
+        "year",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "line,field,words", LINES_PYTHON_CANNOT_TAKE.values(), ids=LINES_PYTHON_CANNOT_TAKE.keys()
+)
+class TestLinesPythonCannotTake:
+    def body(self, line: str) -> bytes:
+        return ndjson(QUOTE, line, QUOTE | {"text": "After the bad line."})
+
+    def test_the_json_report_names_the_line_and_what_is_wrong(self, client, line, field, words):
+        report = post(client, self.body(line), query="?batch_size=2")
+        assert (report["created"], report["failed"], report.get("stopped_at")) == (2, 1, None)
+        [error] = report["errors"]
+        assert error["line"] == 2 and field in error["errors"] and words in json.dumps(error["errors"])
+        assert len(quotes_by(client, "Imogen Porter")) == 2
+
+    def test_the_streamed_report_ends_with_its_final_line(self, client, line, field, words):
+        response = client.post(
+            "/v1/imports?batch_size=2", data=self.body(line), content_type=NDJSON, headers={"Accept": NDJSON}
+        )
+        lines = [json.loads(text) for text in response.get_data(as_text=True).splitlines()]
+        assert [(o["line"], o["status"]) for o in lines[:3]] == [
+            (1, "created"),
+            (2, "failed"),
+            (3, "created"),
+        ]
+        assert words in json.dumps(lines[1]["errors"])
+        assert lines[3]["report"]["failed"] == 1 and "stopped_at" not in lines[3]["report"]
+
+
 class TestCsv:
     def test_csv_rows_become_quotes_with_cyrillic_intact(self, client):
         body = (
