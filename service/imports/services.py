@@ -26,6 +26,7 @@ DEFAULT_BATCH_SIZE = 1000
 MAX_BATCH_SIZE = 10_000
 ATTEMPTS = 3  # of a batch chosen as a deadlock's victim
 RETRYABLE = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
+UNEXPECTED = "An unexpected error stopped the import; it was logged."
 REFUSED = {"_line": ["The database refused this line: it conflicts with a record on file."]}
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ def import_records(
             log.exception("import stopped at line %s", batch[0].line)
             if commit and options.mode == "atomic":
                 session.rollback()
-            raise ImportStopped(batch[0].line, "An unexpected error stopped the import; it was logged.") from None
+            raise ImportStopped(batch[0].line, UNEXPECTED) from None
         failed = next((o for o in outcomes if o.status == FAILED), None)
         if failed and options.mode == "atomic" and not options.dry_run:
             yield from (o for o in outcomes if o.line <= failed.line)
