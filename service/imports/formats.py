@@ -139,13 +139,24 @@ def _csv_rows(reader, header: list[str], rejected: set[int]) -> Iterator[Record]
         except StopIteration:
             return
         except csv.Error as error:
-            yield Record(start, errors={"_line": [f"Not CSV: {error}."]})
+            yield Record(start, errors={"_line": [f"Not CSV: {error}.{_took(start, reader.line_num)}"]})
         else:
             if start in rejected:
                 yield Record(start, errors=unreadable())
             elif row:
-                yield _csv_record(start, header, row)
+                yield _csv_record(start, reader.line_num, header, row)
         start = reader.line_num + 1
+
+
+def _took(start: int, end: int) -> str:
+    """What a row read across several lines says about a quote opened and never closed."""
+    if end <= start:
+        return ""
+    return (
+        f" A quoted cell opens on line {start} and is not closed where it should be: it took lines"
+        f" {start} to {end} with it. Close the quote (a quote inside a quoted cell is written twice)"
+        " and import those lines again."
+    )
 
 
 def _csv_lines(lines: Lines, rejected: set[int]) -> Iterator[str]:
@@ -178,9 +189,10 @@ def _header(reader) -> list[str]:
     return names
 
 
-def _csv_record(number: int, header: list[str], row: list[str]) -> Record:
+def _csv_record(number: int, last_line: int, header: list[str], row: list[str]) -> Record:
     if len(row) != len(header):
-        return Record(number, errors={"_line": [f"Has {len(row)} cells; the header has {len(header)}."]})
+        shape = f"Has {len(row)} cells; the header has {len(header)}.{_took(number, last_line)}"
+        return Record(number, errors={"_line": [shape]})
     return Record(number, csv_body(dict(zip(header, row, strict=True))))
 
 

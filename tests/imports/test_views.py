@@ -214,6 +214,26 @@ class TestCsv:
         assert (report["created"], report["failed"]) == (2, 1)
         assert report["errors"][0]["line"] == 3
 
+    def test_an_unclosed_quote_is_reported_where_it_opens_with_what_it_took(self, client):
+        header = "text,lang,kind,speaker_description,source_title\n"
+        body = (
+            header
+            + 'ok,en,direct,a man,T\n"never closed,en,direct,a man,T\nok 2,en,direct,a man,T\nok 3,en,x,y,T\n'
+        )
+        report = post(client, body.encode(), "text/csv")
+        assert (report["created"], report["failed"]) == (1, 1)
+        [error] = report["errors"]
+        assert error["line"] == 3
+        assert "lines 3 to 5" in error["errors"]["_line"][0] and "quote" in error["errors"]["_line"][0]
+
+    def test_a_quote_closed_too_late_names_the_lines_it_took(self, client):
+        header = "text,lang,kind,speaker_description,source_title\n"
+        body = header + '"one,en,direct,a man,T\ntwo,en,direct,a man,"T\nthree,en,direct,a man,T\n'
+        report = post(client, body.encode(), "text/csv")
+        assert (report["created"], report["failed"]) == (1, 1)
+        [error] = report["errors"]
+        assert error["line"] == 2 and "lines 2 to 3" in error["errors"]["_line"][0]
+
     def test_an_unknown_column_is_refused_before_anything_is_read(self, client):
         response = client.post("/v1/imports", data=b"text,lang,kind,colour\n", content_type="text/csv")
         assert response.status_code == 422 and "colour" in response.get_json()["detail"]
