@@ -20,6 +20,7 @@ from flask_smorest import abort
 from sqlalchemy.orm import Session
 from webargs import missing
 from webargs.flaskparser import FlaskParser, is_json_request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from service import db
 from service.errors import PROBLEM_MIMETYPE, ProblemSchema
@@ -100,6 +101,10 @@ class JsonParser(FlaskParser):
     def load_json(self, req: flask.Request, schema: ma.Schema) -> Any:
         if not is_json_request(req) or not (body := req.get_data(cache=True)):
             return missing
+        if req.content_length is None and len(body) >= (req.max_content_length or len(body) + 1):
+            # werkzeug stops reading a chunked body at the limit without a word: the rest
+            # was never read, so this is no JSON to parse but a body over the limit.
+            raise RequestEntityTooLarge()
         try:
             return load_json(body)
         except json.JSONDecodeError:

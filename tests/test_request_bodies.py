@@ -7,8 +7,10 @@ committed spec, so a new one is covered when it is added."""
 import logging
 
 import pytest
+import requests
 
 from tests.quotes.test_views import QUOTE
+from tests.test_cli import Serving, environment
 from tests.test_security import SPEC, _path, assert_safe, holdings
 
 UNPARSABLE = {
@@ -107,3 +109,22 @@ def test_lone_surrogates_in_key_names_are_422(admin, keys):
     assert_safe(response, keys["admin"])
     assert response.status_code == 422
     assert admin.get("/v1/keys/bot-%ED%A0%80").status_code == 404
+
+
+def test_a_chunked_body_over_the_limit_is_413(database_url, engine):
+    """Without a Content-Length the limit is found while reading: still 413, not a 400."""
+    server = Serving(environment(DATABASE_URL=database_url, ONRECORD_MAX_BODY_BYTES="100000"))
+    claim = ('{"text": "' + "x" * 200_000 + '"}').encode()
+    try:
+        chunked = requests.post(
+            server.base + "/v1/verify",
+            data=(claim[n : n + 8192] for n in range(0, len(claim), 8192)),
+            headers={"Content-Type": "application/json"},
+            timeout=30,
+        )
+        small = requests.post(server.base + "/v1/verify", data=iter([b'{"text": "x"}']), timeout=30)
+    finally:
+        server.stop()
+    assert chunked.status_code == 413, chunked.text
+    assert chunked.headers["Content-Type"] == "application/problem+json"
+    assert small.status_code in (200, 415)

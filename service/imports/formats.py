@@ -10,16 +10,21 @@ cells) becomes a record with `errors`, and reading goes on.
 """
 
 import csv
+import gzip
 import io
 import json
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from service.imports.report import ImportStopped
 from service.resources import LoneSurrogates, UnreadableJson, load_json
 
 NDJSON = "application/x-ndjson"
 CSV = "text/csv"
+GZIP = ("gzip", "x-gzip")
+ENCODINGS = ("identity", *GZIP)  # the `Content-Encoding`s an import body may have
 MAX_LINE_BYTES = 1024 * 1024  # one line is one quote: the limit of one `POST /v1/quotes` body
 LIST_SEPARATOR = "|"
 CSV_COLUMNS = (
@@ -64,8 +69,11 @@ class Record:
 Lines = Iterable[tuple[int, str | None]]  # numbered text lines; None for an unreadable one
 
 
-def read_records(stream: BinaryIO, mimetype: str) -> Iterator[Record]:
-    """The records of an NDJSON or CSV body."""
+def read_records(stream: BinaryIO, mimetype: str, encoding: str | None = None) -> Iterator[Record]:
+    """The records of an NDJSON or CSV body, gzip-compressed if `encoding` says so
+    (a `Content-Encoding` of `gzip`; see `ENCODINGS`)."""
+    if encoding in GZIP:
+        stream = gzip.GzipFile(fileobj=stream, mode="rb")
     buffered = io.BufferedReader(stream, _READ_SIZE) if isinstance(stream, io.RawIOBase) else stream
     lines = numbered_lines(buffered)
     return ndjson_records(lines) if mimetype == NDJSON else csv_records(lines)
@@ -75,7 +83,7 @@ def numbered_lines(stream: BinaryIO, max_bytes: int = MAX_LINE_BYTES) -> Iterato
     """(number, text) for every line; text is None for a line that is too long or
     not UTF-8 (the rest of a long line is skipped, never held)."""
     number = 0
-    while line := stream.readline(max_bytes + 1):
+    while line := _readline(stream, max_bytes + 1, number + 1):
         number += 1
         if len(line) > max_bytes and not line.endswith(b"\n"):
             _skip_rest_of_line(stream)
@@ -87,6 +95,14 @@ def numbered_lines(stream: BinaryIO, max_bytes: int = MAX_LINE_BYTES) -> Iterato
             yield number, None
             continue
         yield number, text.lstrip("\ufeff") if number == 1 else text
+
+
+def _readline(stream: BinaryIO, size: int, number: int) -> bytes:
+    """The next line; `ImportStopped` at line `number` if the stream cannot be decompressed."""
+    try:
+        return stream.readline(size)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as error:
+        raise ImportStopped(number, f"The body is not valid gzip from this line on ({error}).") from None
 
 
 def _skip_rest_of_line(stream: BinaryIO) -> None:

@@ -9,7 +9,6 @@
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from itertools import islice
 
 import marshmallow as ma
 import psycopg
@@ -90,9 +89,21 @@ def run_import(session: Session, records: Iterable[Record], options: ImportOptio
 
 
 def _batches(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
-    iterator = iter(records)
-    while batch := list(islice(iterator, size)):
+    """The records, `size` at a time; if the body stops being readable, the lines read
+    before that point still make their batch."""
+    batch, stopped = [], None
+    try:
+        for record in records:
+            batch.append(record)
+            if len(batch) == size:
+                yield batch
+                batch = []
+    except ImportStopped as error:
+        stopped = error
+    if batch:
         yield batch
+    if stopped:
+        raise stopped
 
 
 def _import_batch(session: Session, batch: list[Record]) -> list[Outcome]:

@@ -185,3 +185,15 @@ def test_lines_python_cannot_take_fail_alone_without_a_traceback(fresh_database,
     failures = (tmp_path / "quotes.ndjson.failed.ndjson").read_text().splitlines()
     assert [json.loads(line)["line"] for line in failures] == [6, 7, 8, 9]
     assert count(fresh_database, "quotes") == 10
+
+
+def test_a_truncated_gzip_file_imports_what_it_holds_and_says_where_it_stopped(fresh_database, tmp_path):
+    plain = tmp_path / "quotes.ndjson"
+    write_quotes(plain, 3000)
+    path = tmp_path / "quotes.ndjson.gz"
+    compressed = gzip.compress(plain.read_bytes())
+    path.write_bytes(compressed[: len(compressed) // 2])
+    result = onrecord("import", str(path), "--batch-size", str(BATCH), url=fresh_database)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    stopped = int(result.stdout.split("stopped at line ")[1].split(";")[0])
+    assert 0 < count(fresh_database, "quotes") == stopped - 1 < 3000

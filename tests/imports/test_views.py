@@ -1,5 +1,6 @@
 """POST /v1/imports through HTTP: formats, per-line errors, idempotency, modes."""
 
+import gzip
 import json
 
 import pytest
@@ -262,6 +263,35 @@ class TestModes:
     def test_other_body_types_are_415(self, client):
         response = client.post("/v1/imports", json=QUOTE)
         assert response.status_code == 415 and "text/csv" in response.get_json()["detail"]
+
+
+class TestContentEncoding:
+    def test_a_gzipped_body_is_decompressed(self, client):
+        body = gzip.compress(ndjson(QUOTE, QUOTE | {"text": "Compressed."}))
+        assert post(client, body, **{"Content-Encoding": "gzip"})["created"] == 2
+        csv_body = gzip.compress(
+            b"text,lang,kind,speaker_description,source_title\nZipped,en,direct,a man,T\n"
+        )
+        assert post(client, csv_body, "text/csv", **{"Content-Encoding": "gzip"})["created"] == 1
+
+    def test_a_gzipped_line_over_the_limit_fails_alone(self, client):
+        long = json.dumps(QUOTE | {"text": "x" * (MAX_LINE_BYTES + 10)})
+        report = post(client, gzip.compress(ndjson(QUOTE, long, QUOTE)), **{"Content-Encoding": "gzip"})
+        assert (report["created"], report["matched"], report["failed"]) == (1, 1, 1)
+
+    def test_a_truncated_gzip_body_says_where_it_stopped(self, client):
+        lines = [QUOTE | {"text": f"Statement {n} of a long file, {'a' * n}."} for n in range(400)]
+        body = gzip.compress(ndjson(*lines))
+        report = post(
+            client, body[: len(body) * 3 // 4], query="?batch_size=10", **{"Content-Encoding": "gzip"}
+        )
+        assert report["failed"] == 0 and 0 < report["created"] == report["stopped_at"] - 1 < 400
+
+    def test_other_encodings_are_415(self, client):
+        response = client.post(
+            "/v1/imports", data=ndjson(QUOTE), content_type=NDJSON, headers={"Content-Encoding": "br"}
+        )
+        assert response.status_code == 415 and "gzip" in response.get_json()["detail"]
 
 
 class TestIdempotencyKey:
