@@ -13,6 +13,7 @@ import csv
 import gzip
 import io
 import json
+import re
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -34,22 +35,53 @@ CSV_COLUMNS = (
     "speaker",
     "speaker_aliases",
     "speaker_wikidata_id",
+    "speaker_kind",
+    "speaker_roles",
     "speaker_description",
+    "speaker_role",
     "said_on",
+    "said_on_precision",
     "context",
     "status",
+    "status_note",
     "topics",
     "source_url",
     "source_title",
     "source_publisher",
     "source_agency",
+    "source_authors",
     "source_published_at",
+    "source_lang",
+    "source_kind",
+    "citation_printed_text",
+    "citation_attribution",
+    "citation_via",
     "translation_lang",
     "translation_text",
+    "translation_translator",
 )
 REQUIRED_CSV_COLUMNS = ("text", "lang", "kind")
-_QUOTE_CELLS = ("text", "lang", "kind", "speaker_description", "said_on", "context", "status")
-_SOURCE_CELLS = ("url", "title", "publisher", "agency", "published_at")
+_QUOTE_CELLS = (
+    "text",
+    "lang",
+    "kind",
+    "speaker_description",
+    "speaker_role",
+    "said_on",
+    "said_on_precision",
+    "context",
+    "status",
+    "status_note",
+)
+_SPEAKER_CELLS = ("wikidata_id", "kind")
+_SOURCE_CELLS = ("url", "title", "publisher", "agency", "published_at", "lang", "kind")
+_CITATION_CELLS = ("printed_text", "attribution", "via")
+_TRANSLATION_CELLS = ("lang", "text", "translator")
+# OWASP's CSV injection advice: a cell a spreadsheet would run as a formula (it starts
+# with = + - @, a tab or a carriage return) is written after a single quote. A cell that
+# already starts with quotes before one of those gets one more, so reading drops
+# exactly one and every cell comes back as it was.
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
 _READ_SIZE = 64 * 1024
 
 
@@ -214,30 +246,55 @@ def _csv_record(number: int, last_line: int, header: list[str], row: list[str]) 
 
 def csv_body(row: dict[str, str]) -> dict:
     """The `POST /v1/quotes` body one CSV row stands for; empty cells are left out."""
-    cells = {name: value.strip() for name, value in row.items() if value.strip()}
+    cells = {name: _restored(value.strip()) for name, value in row.items() if value.strip()}
     body = {name: cells[name] for name in _QUOTE_CELLS if name in cells}
     if "topics" in cells:
         body["topics"] = _split(cells["topics"])
     speaker = {
         "name": cells.get("speaker"),
         "aliases": _split(cells.get("speaker_aliases", "")),
-        "wikidata_id": cells.get("speaker_wikidata_id"),
-    }
+        "roles": _json_cell(cells.get("speaker_roles")),
+    } | _prefixed(cells, "speaker", _SPEAKER_CELLS)
     if any(speaker.values()):
         body["speaker"] = {key: value for key, value in speaker.items() if value}
-    source = {name: cells[f"source_{name}"] for name in _SOURCE_CELLS if f"source_{name}" in cells}
-    if source:
-        body["source"] = source
-    translation = {
-        name: cells[f"translation_{name}"] for name in ("lang", "text") if f"translation_{name}" in cells
-    }
-    if translation:
+    source = _prefixed(cells, "source", _SOURCE_CELLS)
+    if "source_authors" in cells:
+        source["authors"] = _split(cells["source_authors"])
+    citation = _prefixed(cells, "citation", _CITATION_CELLS)
+    if source or citation:
+        body["citations"] = [{"source": source} | citation]
+    if translation := _prefixed(cells, "translation", _TRANSLATION_CELLS):
         body["translations"] = [translation]
     return body
 
 
+def _prefixed(cells: dict[str, str], prefix: str, names: tuple[str, ...]) -> dict[str, str]:
+    return {name: cells[f"{prefix}_{name}"] for name in names if f"{prefix}_{name}" in cells}
+
+
 def _split(cell: str) -> list[str]:
     return [part.strip() for part in cell.split(LIST_SEPARATOR) if part.strip()]
+
+
+def _json_cell(cell: str | None):
+    """A cell holding JSON (`speaker_roles`), parsed; as it is if it is not JSON, for
+    the schema to refuse."""
+    if cell is None:
+        return None
+    try:
+        return load_json(cell)
+    except ValueError:
+        return cell
+
+
+def _neutralised(cell: str) -> str:
+    """The cell as exported: after a single quote if a spreadsheet would run it."""
+    return "'" + cell if _FORMULA.match(cell) else cell
+
+
+def _restored(cell: str) -> str:
+    """The cell as it was before `_neutralised`."""
+    return cell[1:] if cell.startswith("'") and _FORMULA.match(cell, 1) else cell
 
 
 def csv_rows(quote: dict) -> Iterator[list[str]]:
@@ -245,18 +302,20 @@ def csv_rows(quote: dict) -> Iterator[list[str]]:
     translation on the n-th row (a re-import merges the rows back into one quote)."""
     citations, translations = quote.get("citations", []), quote.get("translations", [])
     speaker = quote.get("speaker") or {}
+    roles = speaker.get("roles")
     for n in range(max(len(citations), len(translations), 1)):
-        source = (
-            citations[n]["source"] if n < len(citations) else (citations[0]["source"] if citations else {})
-        )
+        citation = citations[n] if n < len(citations) else (citations[0] if citations else {})
+        source = citation.get("source") or {}
         translation = translations[n] if n < len(translations) else {}
         cells = {name: quote.get(name) for name in _QUOTE_CELLS} | {
             "speaker": speaker.get("name"),
             "speaker_aliases": LIST_SEPARATOR.join(speaker.get("aliases", [])),
-            "speaker_wikidata_id": speaker.get("wikidata_id"),
+            "speaker_roles": json.dumps(roles, ensure_ascii=False) if roles else None,
             "topics": LIST_SEPARATOR.join(quote.get("topics", [])),
-            "translation_lang": translation.get("lang"),
-            "translation_text": translation.get("text"),
+            "source_authors": LIST_SEPARATOR.join(source.get("authors") or []),
         }
+        cells |= {f"speaker_{name}": speaker.get(name) for name in _SPEAKER_CELLS}
         cells |= {f"source_{name}": source.get(name) for name in _SOURCE_CELLS}
-        yield [cells[name] or "" for name in CSV_COLUMNS]
+        cells |= {f"citation_{name}": citation.get(name) for name in _CITATION_CELLS}
+        cells |= {f"translation_{name}": translation.get(name) for name in _TRANSLATION_CELLS}
+        yield [_neutralised(str(cells[name] or "")) for name in CSV_COLUMNS]
