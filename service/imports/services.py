@@ -26,6 +26,7 @@ MAX_BATCH_SIZE = 10_000
 ATTEMPTS = 3  # of a batch chosen as a deadlock's victim
 RETRYABLE = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
 UNEXPECTED = "An unexpected error stopped the import; it was logged."
+UNCHECKED = {"_line": ["This line could not be checked: an unexpected error, which was logged."]}
 REFUSED = {"_line": ["The database refused this line: it conflicts with a record on file."]}
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,9 @@ def _validated(batch: list[Record]) -> tuple[list[Line], list[Outcome]]:
             lines.append(Line(record.line, schema.load(record.body)))
         except ma.ValidationError as error:
             failed.append(Outcome(record.line, FAILED, errors=error.normalized_messages()))
+        except Exception:  # a bug: this line fails, the others go on
+            log.exception("import line %s could not be checked", record.line)
+            failed.append(Outcome(record.line, FAILED, errors=UNCHECKED))
     return lines, failed
 
 
