@@ -82,6 +82,11 @@ _TRANSLATION_CELLS = ("lang", "text", "translator")
 # already starts with quotes before one of those gets one more, so reading drops
 # exactly one and every cell comes back as it was.
 _FORMULA = re.compile(r"'*[=+\-@\t\r]")
+_RISKY_FIRST = frozenset("'=+-@\t\r")
+# The columns of a quote (and its speaker), then of a citation, then of a translation.
+_QUOTE_PART = tuple(c for c in CSV_COLUMNS if not c.startswith(("source_", "citation_", "translation_")))
+_CITATION_PART = tuple(c for c in CSV_COLUMNS if c.startswith(("source_", "citation_")))
+_TRANSLATION_PART = tuple(c for c in CSV_COLUMNS if c.startswith("translation_"))
 _READ_SIZE = 64 * 1024
 
 
@@ -287,35 +292,48 @@ def _json_cell(cell: str | None):
         return cell
 
 
-def _neutralised(cell: str) -> str:
-    """The cell as exported: after a single quote if a spreadsheet would run it."""
-    return "'" + cell if _FORMULA.match(cell) else cell
+def _cell(value) -> str:
+    """A value as exported: empty for nothing, after a single quote if a spreadsheet
+    would run it."""
+    if not value:
+        return ""
+    cell = value if isinstance(value, str) else str(value)
+    return "'" + cell if cell[0] in _RISKY_FIRST and _FORMULA.match(cell) else cell
 
 
 def _restored(cell: str) -> str:
-    """The cell as it was before `_neutralised`."""
+    """The cell as it was before `_cell`."""
     return cell[1:] if cell.startswith("'") and _FORMULA.match(cell, 1) else cell
 
 
 def csv_rows(quote: dict) -> Iterator[list[str]]:
     """The CSV rows of one quote in the import format: one per citation, the n-th
-    translation on the n-th row (a re-import merges the rows back into one quote)."""
-    citations, translations = quote.get("citations", []), quote.get("translations", [])
+    translation on the n-th row (a re-import merges the rows back into one quote).
+    The quote's own cells are made once, then each citation's and translation's."""
+    citations, translations = quote.get("citations") or [], quote.get("translations") or []
     speaker = quote.get("speaker") or {}
     roles = speaker.get("roles")
-    for n in range(max(len(citations), len(translations), 1)):
-        citation = citations[n] if n < len(citations) else (citations[0] if citations else {})
-        source = citation.get("source") or {}
-        translation = translations[n] if n < len(translations) else {}
-        cells = {name: quote.get(name) for name in _QUOTE_CELLS} | {
-            "speaker": speaker.get("name"),
-            "speaker_aliases": LIST_SEPARATOR.join(speaker.get("aliases", [])),
-            "speaker_roles": json.dumps(roles, ensure_ascii=False) if roles else None,
-            "topics": LIST_SEPARATOR.join(quote.get("topics", [])),
-            "source_authors": LIST_SEPARATOR.join(source.get("authors") or []),
-        }
-        cells |= {f"speaker_{name}": speaker.get(name) for name in _SPEAKER_CELLS}
-        cells |= {f"source_{name}": source.get(name) for name in _SOURCE_CELLS}
-        cells |= {f"citation_{name}": citation.get(name) for name in _CITATION_CELLS}
-        cells |= {f"translation_{name}": translation.get(name) for name in _TRANSLATION_CELLS}
-        yield [_neutralised(str(cells[name] or "")) for name in CSV_COLUMNS]
+    values = {name: quote.get(name) for name in _QUOTE_CELLS} | {
+        "speaker": speaker.get("name"),
+        "speaker_aliases": LIST_SEPARATOR.join(speaker.get("aliases") or ()),
+        "speaker_roles": json.dumps(roles, ensure_ascii=False) if roles else None,
+        "topics": LIST_SEPARATOR.join(quote.get("topics") or ()),
+    }
+    values |= {f"speaker_{name}": speaker.get(name) for name in _SPEAKER_CELLS}
+    head = [_cell(values[name]) for name in _QUOTE_PART]
+    cited = [_citation_cells(citation) for citation in citations] or [_citation_cells({})]
+    translated = [
+        [_cell(t.get(name.removeprefix("translation_"))) for name in _TRANSLATION_PART] for t in translations
+    ]
+    untranslated = [""] * len(_TRANSLATION_CELLS)
+    for n in range(max(len(cited), len(translated))):
+        citation = cited[n] if n < len(cited) else cited[0]
+        yield head + citation + (translated[n] if n < len(translated) else untranslated)
+
+
+def _citation_cells(citation: dict) -> list[str]:
+    source = citation.get("source") or {}
+    values = {f"source_{name}": source.get(name) for name in _SOURCE_CELLS}
+    values["source_authors"] = LIST_SEPARATOR.join(source.get("authors") or ())
+    values |= {f"citation_{name}": citation.get(name) for name in _CITATION_CELLS}
+    return [_cell(values[name]) for name in _CITATION_PART]
