@@ -287,6 +287,20 @@ class TestContentEncoding:
         )
         assert report["failed"] == 0 and 0 < report["created"] == report["stopped_at"] - 1 < 400
 
+    def test_the_streamed_report_of_a_truncated_body_ends_saying_where_it_stopped(self, client):
+        body = gzip.compress(ndjson(*[QUOTE | {"text": f"Line {n}: {'b' * n}."} for n in range(400)]))
+        response = client.post(
+            "/v1/imports?batch_size=10",
+            data=body[: len(body) // 2],
+            content_type=NDJSON,
+            headers={"Accept": NDJSON, "Content-Encoding": "gzip"},
+        )
+        *outcomes, last = [json.loads(line) for line in response.get_data(as_text=True).splitlines()]
+        assert [o["line"] for o in outcomes] == list(range(1, len(outcomes) + 1))
+        assert last["report"]["stopped_at"] == len(outcomes) + 1 and last["report"]["created"] == len(
+            outcomes
+        )
+
     def test_other_encodings_are_415(self, client):
         response = client.post(
             "/v1/imports", data=ndjson(QUOTE), content_type=NDJSON, headers={"Content-Encoding": "br"}
