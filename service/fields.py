@@ -2,6 +2,7 @@
 
 import numbers
 import re
+from datetime import UTC
 
 import langcodes
 import marshmallow as ma
@@ -68,6 +69,23 @@ class QueryInteger(ma.fields.Integer):
         if isinstance(value, str) and not re.fullmatch(r"-?[0-9]+", value):
             raise self.make_error("invalid", input=value)
         return super()._validated(value)
+
+
+class Timestamp(ma.fields.AwareDateTime):
+    """An RFC 3339 date-time (UTC when no offset is given) that falls between years 1 and
+    9999 in UTC: PostgreSQL would store `9999-12-31T23:59:59-05:00`, but no Python
+    client could read it back."""
+
+    def __init__(self, **kwargs):
+        super().__init__(default_timezone=UTC, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            moment.astimezone(UTC)
+        except OverflowError:
+            raise ma.ValidationError("Out of range: in UTC it must fall between years 1 and 9999.") from None
+        return moment
 
 
 def record_id(**kwargs) -> ma.fields.Integer:

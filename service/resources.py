@@ -5,21 +5,122 @@ A domain describes its record once (schemas and service functions) and gets
 validated the same way as every other domain's.
 """
 
+import json
+import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import flask
+import flask_smorest
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from flask_smorest import abort
 from sqlalchemy.orm import Session
+from webargs import missing
+from webargs.flaskparser import FlaskParser, is_json_request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from service import db
 from service.errors import PROBLEM_MIMETYPE, ProblemSchema
 from service.history.schemas import HistoryArgsSchema, HistoryPageSchema
 from service.history.services import history_listing
 from service.pagination import Listing, paginate
+
+LONE_SURROGATE = "Not valid Unicode: a lone surrogate (U+D800 to U+DFFF)."
+_ESCAPED_SURROGATE = {
+    str: re.compile(r"\\u[dD][89abcdefABCDEF]"),
+    bytes: re.compile(rb"\\u[dD][89abcdefABCDEF]"),
+}
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class UnreadableJson(ValueError):
+    """JSON that Python's parser refuses within its limits: nested deeper than its
+    recursion limit, or an integer longer than its digit limit."""
+
+
+class LoneSurrogates(ValueError):
+    """JSON whose strings (or object keys) hold half a UTF-16 pair, which no database
+    text can store; `errors` names where, as marshmallow would."""
+
+    def __init__(self, errors: dict):
+        super().__init__(LONE_SURROGATE)
+        self.errors = errors
+
+
+def load_json(text: str | bytes) -> Any:
+    """`text` parsed as JSON, the one way every request body and import line is.
+
+    Raises `json.JSONDecodeError` for what is not JSON, `UnreadableJson` for JSON past
+    Python's limits, and `LoneSurrogates` for strings PostgreSQL cannot store."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except RecursionError:
+        raise UnreadableJson("arrays or objects are nested too deeply") from None
+    except UnicodeDecodeError:
+        raise UnreadableJson("the body is not UTF-8") from None
+    except ValueError:  # Python's limit on the digits of an integer (CVE-2020-10735)
+        raise UnreadableJson(f"a number has more than {sys.get_int_max_str_digits()} digits") from None
+    if _ESCAPED_SURROGATE[type(text)].search(text) and (errors := _surrogates(value)):
+        raise LoneSurrogates(errors if isinstance(errors, dict) else {"_body": errors})
+    return value
+
+
+def _surrogates(value: Any) -> dict | list | None:
+    """Where `value` holds lone surrogates, keyed like marshmallow's errors; None if nowhere."""
+    try:
+        if isinstance(value, str):
+            return [LONE_SURROGATE] if _SURROGATE.search(value) else None
+        if isinstance(value, dict):
+            errors = {
+                _shown(key): [LONE_SURROGATE] if _SURROGATE.search(key) else _surrogates(item)
+                for key, item in value.items()
+            }
+        elif isinstance(value, list):
+            errors = {index: _surrogates(item) for index, item in enumerate(value)}
+        else:
+            return None
+    except RecursionError:
+        raise UnreadableJson("arrays or objects are nested too deeply") from None
+    return {key: error for key, error in errors.items() if error} or None
+
+
+def _shown(key: str) -> str:
+    """An object key as it can be sent back (a lone surrogate written as its escape)."""
+    return key.encode("utf-8", "backslashreplace").decode()
+
+
+class JsonParser(FlaskParser):
+    """webargs' parser for Flask, reading JSON bodies with `load_json`: what Python cannot
+    parse is a 400 and a lone surrogate a 422, never a 500."""
+
+    def load_json(self, req: flask.Request, schema: ma.Schema) -> Any:
+        if not is_json_request(req) or not (body := req.get_data(cache=True)):
+            return missing
+        if req.content_length is None and len(body) >= (req.max_content_length or len(body) + 1):
+            # werkzeug stops reading a chunked body at the limit without a word: the rest
+            # was never read, so this is no JSON to parse but a body over the limit.
+            raise RequestEntityTooLarge()
+        try:
+            return load_json(body)
+        except json.JSONDecodeError:
+            abort(400, messages={"json": ["Invalid JSON body."]})
+        except UnreadableJson as error:
+            abort(400, message=f"The JSON body cannot be read: {error}.", messages={"json": [f"{error}."]})
+        except LoneSurrogates as error:
+            abort(422, messages={"json": error.errors})
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's Blueprint, its request bodies read by `JsonParser`: every view
+    module makes its blueprint from this one."""
+
+    ARGUMENTS_PARSER = JsonParser()
+
 
 # A bad filter, limit or cursor is a malformed request (400); 422 is for bodies.
 LIST_ARGUMENT_ERROR = 400

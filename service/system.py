@@ -4,12 +4,12 @@ import flask
 import marshmallow as ma
 import yaml
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from flask_swagger_ui import get_swaggerui_blueprint
 from sqlalchemy.exc import SQLAlchemyError
 
 from service import migrations
 from service.errors import problem
+from service.resources import Blueprint
 
 blp = Blueprint("system", __name__, description="Is the service up and its database ready?")
 

@@ -2,13 +2,12 @@
 
 import flask
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from service import db
 from service.auth import schemas, services
 from service.auth.access import requires
 from service.pagination import paginate
-from service.resources import LIST_ARGUMENT_ERROR
+from service.resources import LIST_ARGUMENT_ERROR, Blueprint
 
 blp = Blueprint("keys", __name__, url_prefix="/v1/keys", description="API keys (admin scope).")
 

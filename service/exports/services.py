@@ -85,7 +85,7 @@ def csv_from_documents(documents: list[str]) -> str:
 
 def csv_text(rows) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_ALL).writerows(rows)
     return buffer.getvalue()
 
 

@@ -2,14 +2,13 @@
 
 import flask
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from service import db
 from service.exports.schemas import ExportArgsSchema
 from service.exports.services import exported
 from service.imports.formats import CSV, NDJSON
 from service.imports.streaming import streamed
-from service.resources import LIST_ARGUMENT_ERROR
+from service.resources import LIST_ARGUMENT_ERROR, Blueprint
 
 EXPORTED = "The quotes, streamed: NDJSON, or CSV with `format=csv` or `Accept: text/csv`"
 

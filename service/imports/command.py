@@ -5,6 +5,7 @@ import gzip
 import json
 import sys
 import time
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -59,9 +60,14 @@ def _sniffed(stream) -> str:
     return NDJSON if stream.peek(_CHUNK).lstrip()[:1] in (b"{", b"") else CSV
 
 
-def _count_lines(path: Path, opener) -> int:
+def _count_lines(path: Path, opener) -> int | None:
+    """The lines in the file, for the progress bar; None when a compressed file is cut
+    short (the import says where)."""
     with opener(path, "rb") as stream:
-        return sum(chunk.count(b"\n") for chunk in iter(lambda: stream.read(1024 * 1024), b""))
+        try:
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: stream.read(1024 * 1024), b""))
+        except (EOFError, zlib.error, gzip.BadGzipFile):
+            return None
 
 
 class Progress:

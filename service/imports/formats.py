@@ -10,14 +10,22 @@ cells) becomes a record with `errors`, and reading goes on.
 """
 
 import csv
+import gzip
 import io
 import json
+import re
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from service.imports.report import ImportStopped
+from service.resources import LoneSurrogates, UnreadableJson, load_json
+
 NDJSON = "application/x-ndjson"
 CSV = "text/csv"
+GZIP = ("gzip", "x-gzip")
+ENCODINGS = ("identity", *GZIP)  # the `Content-Encoding`s an import body may have
 MAX_LINE_BYTES = 1024 * 1024  # one line is one quote: the limit of one `POST /v1/quotes` body
 LIST_SEPARATOR = "|"
 CSV_COLUMNS = (
@@ -27,22 +35,58 @@ CSV_COLUMNS = (
     "speaker",
     "speaker_aliases",
     "speaker_wikidata_id",
+    "speaker_kind",
+    "speaker_roles",
     "speaker_description",
+    "speaker_role",
     "said_on",
+    "said_on_precision",
     "context",
     "status",
+    "status_note",
     "topics",
     "source_url",
     "source_title",
     "source_publisher",
     "source_agency",
+    "source_authors",
     "source_published_at",
+    "source_lang",
+    "source_kind",
+    "citation_printed_text",
+    "citation_attribution",
+    "citation_via",
     "translation_lang",
     "translation_text",
+    "translation_translator",
 )
 REQUIRED_CSV_COLUMNS = ("text", "lang", "kind")
-_QUOTE_CELLS = ("text", "lang", "kind", "speaker_description", "said_on", "context", "status")
-_SOURCE_CELLS = ("url", "title", "publisher", "agency", "published_at")
+_QUOTE_CELLS = (
+    "text",
+    "lang",
+    "kind",
+    "speaker_description",
+    "speaker_role",
+    "said_on",
+    "said_on_precision",
+    "context",
+    "status",
+    "status_note",
+)
+_SPEAKER_CELLS = ("wikidata_id", "kind")
+_SOURCE_CELLS = ("url", "title", "publisher", "agency", "published_at", "lang", "kind")
+_CITATION_CELLS = ("printed_text", "attribution", "via")
+_TRANSLATION_CELLS = ("lang", "text", "translator")
+# OWASP's CSV injection advice: a cell a spreadsheet would run as a formula (it starts
+# with = + - @, a tab or a carriage return) is written after a single quote. A cell that
+# already starts with quotes before one of those gets one more, so reading drops
+# exactly one and every cell comes back as it was.
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+_RISKY_FIRST = frozenset("'=+-@\t\r")
+# The columns of a quote (and its speaker), then of a citation, then of a translation.
+_QUOTE_PART = tuple(c for c in CSV_COLUMNS if not c.startswith(("source_", "citation_", "translation_")))
+_CITATION_PART = tuple(c for c in CSV_COLUMNS if c.startswith(("source_", "citation_")))
+_TRANSLATION_PART = tuple(c for c in CSV_COLUMNS if c.startswith("translation_"))
 _READ_SIZE = 64 * 1024
 
 
@@ -62,8 +106,11 @@ class Record:
 Lines = Iterable[tuple[int, str | None]]  # numbered text lines; None for an unreadable one
 
 
-def read_records(stream: BinaryIO, mimetype: str) -> Iterator[Record]:
-    """The records of an NDJSON or CSV body."""
+def read_records(stream: BinaryIO, mimetype: str, encoding: str | None = None) -> Iterator[Record]:
+    """The records of an NDJSON or CSV body, gzip-compressed if `encoding` says so
+    (a `Content-Encoding` of `gzip`; see `ENCODINGS`)."""
+    if encoding in GZIP:
+        stream = gzip.GzipFile(fileobj=stream, mode="rb")
     buffered = io.BufferedReader(stream, _READ_SIZE) if isinstance(stream, io.RawIOBase) else stream
     lines = numbered_lines(buffered)
     return ndjson_records(lines) if mimetype == NDJSON else csv_records(lines)
@@ -73,7 +120,7 @@ def numbered_lines(stream: BinaryIO, max_bytes: int = MAX_LINE_BYTES) -> Iterato
     """(number, text) for every line; text is None for a line that is too long or
     not UTF-8 (the rest of a long line is skipped, never held)."""
     number = 0
-    while line := stream.readline(max_bytes + 1):
+    while line := _readline(stream, max_bytes + 1, number + 1):
         number += 1
         if len(line) > max_bytes and not line.endswith(b"\n"):
             _skip_rest_of_line(stream)
@@ -85,6 +132,14 @@ def numbered_lines(stream: BinaryIO, max_bytes: int = MAX_LINE_BYTES) -> Iterato
             yield number, None
             continue
         yield number, text.lstrip("\ufeff") if number == 1 else text
+
+
+def _readline(stream: BinaryIO, size: int, number: int) -> bytes:
+    """The next line; `ImportStopped` at line `number` if the stream cannot be decompressed."""
+    try:
+        return stream.readline(size)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as error:
+        raise ImportStopped(number, f"The body is not valid gzip from this line on ({error}).") from None
 
 
 def _skip_rest_of_line(stream: BinaryIO) -> None:
@@ -108,10 +163,14 @@ def ndjson_records(lines: Lines) -> Iterator[Record]:
 
 def _json_record(number: int, text: str) -> Record:
     try:
-        body = json.loads(text)
+        body = load_json(text)
     except json.JSONDecodeError as error:
         reason = error.msg.removesuffix(" at")
         return Record(number, errors={"_line": [f"Not JSON: {reason} at column {error.colno}."]})
+    except UnreadableJson as error:
+        return Record(number, errors={"_line": [f"JSON that cannot be read: {error}."]})
+    except LoneSurrogates as error:
+        return Record(number, errors=error.errors)
     if not isinstance(body, dict):
         return Record(number, errors={"_line": ["A line must be one JSON object."]})
     return Record(number, body)
@@ -133,13 +192,24 @@ def _csv_rows(reader, header: list[str], rejected: set[int]) -> Iterator[Record]
         except StopIteration:
             return
         except csv.Error as error:
-            yield Record(start, errors={"_line": [f"Not CSV: {error}."]})
+            yield Record(start, errors={"_line": [f"Not CSV: {error}.{_took(start, reader.line_num)}"]})
         else:
             if start in rejected:
                 yield Record(start, errors=unreadable())
             elif row:
-                yield _csv_record(start, header, row)
+                yield _csv_record(start, reader.line_num, header, row)
         start = reader.line_num + 1
+
+
+def _took(start: int, end: int) -> str:
+    """What a row read across several lines says about a quote opened and never closed."""
+    if end <= start:
+        return ""
+    return (
+        f" A quoted cell opens on line {start} and is not closed where it should be: it took lines"
+        f" {start} to {end} with it. Close the quote (a quote inside a quoted cell is written twice)"
+        " and import those lines again."
+    )
 
 
 def _csv_lines(lines: Lines, rejected: set[int]) -> Iterator[str]:
@@ -172,57 +242,98 @@ def _header(reader) -> list[str]:
     return names
 
 
-def _csv_record(number: int, header: list[str], row: list[str]) -> Record:
+def _csv_record(number: int, last_line: int, header: list[str], row: list[str]) -> Record:
     if len(row) != len(header):
-        return Record(number, errors={"_line": [f"Has {len(row)} cells; the header has {len(header)}."]})
+        shape = f"Has {len(row)} cells; the header has {len(header)}.{_took(number, last_line)}"
+        return Record(number, errors={"_line": [shape]})
     return Record(number, csv_body(dict(zip(header, row, strict=True))))
 
 
 def csv_body(row: dict[str, str]) -> dict:
     """The `POST /v1/quotes` body one CSV row stands for; empty cells are left out."""
-    cells = {name: value.strip() for name, value in row.items() if value.strip()}
+    cells = {name: _restored(value.strip()) for name, value in row.items() if value.strip()}
     body = {name: cells[name] for name in _QUOTE_CELLS if name in cells}
     if "topics" in cells:
         body["topics"] = _split(cells["topics"])
     speaker = {
         "name": cells.get("speaker"),
         "aliases": _split(cells.get("speaker_aliases", "")),
-        "wikidata_id": cells.get("speaker_wikidata_id"),
-    }
+        "roles": _json_cell(cells.get("speaker_roles")),
+    } | _prefixed(cells, "speaker", _SPEAKER_CELLS)
     if any(speaker.values()):
         body["speaker"] = {key: value for key, value in speaker.items() if value}
-    source = {name: cells[f"source_{name}"] for name in _SOURCE_CELLS if f"source_{name}" in cells}
-    if source:
-        body["source"] = source
-    translation = {
-        name: cells[f"translation_{name}"] for name in ("lang", "text") if f"translation_{name}" in cells
-    }
-    if translation:
+    source = _prefixed(cells, "source", _SOURCE_CELLS)
+    if "source_authors" in cells:
+        source["authors"] = _split(cells["source_authors"])
+    citation = _prefixed(cells, "citation", _CITATION_CELLS)
+    if source or citation:
+        body["citations"] = [{"source": source} | citation]
+    if translation := _prefixed(cells, "translation", _TRANSLATION_CELLS):
         body["translations"] = [translation]
     return body
+
+
+def _prefixed(cells: dict[str, str], prefix: str, names: tuple[str, ...]) -> dict[str, str]:
+    return {name: cells[f"{prefix}_{name}"] for name in names if f"{prefix}_{name}" in cells}
 
 
 def _split(cell: str) -> list[str]:
     return [part.strip() for part in cell.split(LIST_SEPARATOR) if part.strip()]
 
 
+def _json_cell(cell: str | None):
+    """A cell holding JSON (`speaker_roles`), parsed; as it is if it is not JSON, for
+    the schema to refuse."""
+    if cell is None:
+        return None
+    try:
+        return load_json(cell)
+    except ValueError:
+        return cell
+
+
+def _cell(value) -> str:
+    """A value as exported: empty for nothing, after a single quote if a spreadsheet
+    would run it."""
+    if not value:
+        return ""
+    cell = value if isinstance(value, str) else str(value)
+    return "'" + cell if cell[0] in _RISKY_FIRST and _FORMULA.match(cell) else cell
+
+
+def _restored(cell: str) -> str:
+    """The cell as it was before `_cell`."""
+    return cell[1:] if cell.startswith("'") and _FORMULA.match(cell, 1) else cell
+
+
 def csv_rows(quote: dict) -> Iterator[list[str]]:
     """The CSV rows of one quote in the import format: one per citation, the n-th
-    translation on the n-th row (a re-import merges the rows back into one quote)."""
-    citations, translations = quote.get("citations", []), quote.get("translations", [])
+    translation on the n-th row (a re-import merges the rows back into one quote).
+    The quote's own cells are made once, then each citation's and translation's."""
+    citations, translations = quote.get("citations") or [], quote.get("translations") or []
     speaker = quote.get("speaker") or {}
-    for n in range(max(len(citations), len(translations), 1)):
-        source = (
-            citations[n]["source"] if n < len(citations) else (citations[0]["source"] if citations else {})
-        )
-        translation = translations[n] if n < len(translations) else {}
-        cells = {name: quote.get(name) for name in _QUOTE_CELLS} | {
-            "speaker": speaker.get("name"),
-            "speaker_aliases": LIST_SEPARATOR.join(speaker.get("aliases", [])),
-            "speaker_wikidata_id": speaker.get("wikidata_id"),
-            "topics": LIST_SEPARATOR.join(quote.get("topics", [])),
-            "translation_lang": translation.get("lang"),
-            "translation_text": translation.get("text"),
-        }
-        cells |= {f"source_{name}": source.get(name) for name in _SOURCE_CELLS}
-        yield [cells[name] or "" for name in CSV_COLUMNS]
+    roles = speaker.get("roles")
+    values = {name: quote.get(name) for name in _QUOTE_CELLS} | {
+        "speaker": speaker.get("name"),
+        "speaker_aliases": LIST_SEPARATOR.join(speaker.get("aliases") or ()),
+        "speaker_roles": json.dumps(roles, ensure_ascii=False) if roles else None,
+        "topics": LIST_SEPARATOR.join(quote.get("topics") or ()),
+    }
+    values |= {f"speaker_{name}": speaker.get(name) for name in _SPEAKER_CELLS}
+    head = [_cell(values[name]) for name in _QUOTE_PART]
+    cited = [_citation_cells(citation) for citation in citations] or [_citation_cells({})]
+    translated = [
+        [_cell(t.get(name.removeprefix("translation_"))) for name in _TRANSLATION_PART] for t in translations
+    ]
+    untranslated = [""] * len(_TRANSLATION_CELLS)
+    for n in range(max(len(cited), len(translated))):
+        citation = cited[n] if n < len(cited) else cited[0]
+        yield head + citation + (translated[n] if n < len(translated) else untranslated)
+
+
+def _citation_cells(citation: dict) -> list[str]:
+    source = citation.get("source") or {}
+    values = {f"source_{name}": source.get(name) for name in _SOURCE_CELLS}
+    values["source_authors"] = LIST_SEPARATOR.join(source.get("authors") or ())
+    values |= {f"citation_{name}": citation.get(name) for name in _CITATION_CELLS}
+    return [_cell(values[name]) for name in _CITATION_PART]

@@ -12,6 +12,7 @@ parameters or through COPY.
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NamedTuple
 
 import psycopg
@@ -29,9 +30,16 @@ from service.imports.speakers import (
 )
 from service.quotes.services import FIELDS as QUOTE_FIELDS
 from service.sources.services import FIELDS as SOURCE_FIELDS
-from service.sources.services import canonical_url, identity_key
+from service.sources.services import canonical_url as _canonical_url
+from service.sources.services import identity_key
 from service.speakers.services import lock_keys, lock_names
-from service.text import latin_key, search_text, statement_hash
+from service.text import latin_key as _latin_key
+from service.text import search_text, statement_hash
+
+# Pure functions a large import calls again and again with the same few values (a
+# source is cited by many lines, a speaker's aliases staged by many batches).
+canonical_url = lru_cache(maxsize=100_000)(_canonical_url)
+latin_key = lru_cache(maxsize=100_000)(_latin_key)
 
 STAGING = """
 CREATE TEMP TABLE IF NOT EXISTS import_speakers (id bigint, name text, kind text, wikidata_id text);

@@ -9,7 +9,6 @@
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from itertools import islice
 
 import marshmallow as ma
 import psycopg
@@ -26,6 +25,8 @@ DEFAULT_BATCH_SIZE = 1000
 MAX_BATCH_SIZE = 10_000
 ATTEMPTS = 3  # of a batch chosen as a deadlock's victim
 RETRYABLE = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
+UNEXPECTED = "An unexpected error stopped the import; it was logged."
+UNCHECKED = {"_line": ["This line could not be checked: an unexpected error, which was logged."]}
 REFUSED = {"_line": ["The database refused this line: it conflicts with a record on file."]}
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,11 @@ def import_records(
         except (psycopg.OperationalError, OperationalError) as error:
             log.error("import stopped at line %s: %s", batch[0].line, error)
             raise ImportStopped(batch[0].line, "The database stopped answering.") from None
+        except Exception:  # a bug: the report still says where the import stopped
+            log.exception("import stopped at line %s", batch[0].line)
+            if commit and options.mode == "atomic":
+                session.rollback()
+            raise ImportStopped(batch[0].line, UNEXPECTED) from None
         failed = next((o for o in outcomes if o.status == FAILED), None)
         if failed and options.mode == "atomic" and not options.dry_run:
             yield from (o for o in outcomes if o.line <= failed.line)
@@ -84,9 +90,21 @@ def run_import(session: Session, records: Iterable[Record], options: ImportOptio
 
 
 def _batches(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
-    iterator = iter(records)
-    while batch := list(islice(iterator, size)):
+    """The records, `size` at a time; if the body stops being readable, the lines read
+    before that point still make their batch."""
+    batch, stopped = [], None
+    try:
+        for record in records:
+            batch.append(record)
+            if len(batch) == size:
+                yield batch
+                batch = []
+    except ImportStopped as error:
+        stopped = error
+    if batch:
         yield batch
+    if stopped:
+        raise stopped
 
 
 def _import_batch(session: Session, batch: list[Record]) -> list[Outcome]:
@@ -106,6 +124,9 @@ def _validated(batch: list[Record]) -> tuple[list[Line], list[Outcome]]:
             lines.append(Line(record.line, schema.load(record.body)))
         except ma.ValidationError as error:
             failed.append(Outcome(record.line, FAILED, errors=error.normalized_messages()))
+        except Exception:  # a bug: this line fails, the others go on
+            log.exception("import line %s could not be checked", record.line)
+            failed.append(Outcome(record.line, FAILED, errors=UNCHECKED))
     return lines, failed
 
 

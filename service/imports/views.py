@@ -5,17 +5,18 @@ from collections.abc import Iterable, Iterator
 
 import flask
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from sqlalchemy.orm import Session
 
 from service import db
 from service.api import accepts
 from service.imports import idempotency
-from service.imports.formats import CSV, NDJSON, FormatError, Record, read_records
+from service.imports.formats import CSV, ENCODINGS, NDJSON, FormatError, Record, read_records
 from service.imports.report import ImportReport, ImportStopped
 from service.imports.schemas import ImportArgsSchema, ImportHeadersSchema, ImportReportSchema
 from service.imports.services import ImportOptions, import_records, run_import
 from service.imports.streaming import streamed
+from service.resources import Blueprint
 
 MAX_IMPORT_BYTES = 10 * 1024**3  # the body streams through: this bounds time, not memory
 FILE = {"type": "string", "format": "binary"}
@@ -59,6 +60,8 @@ class Imports(MethodView):
         an import changes nothing. Each line is reported: created, matched, or failed
         with its field errors."""
         flask.request.max_content_length = MAX_IMPORT_BYTES
+        if (flask.request.content_encoding or "identity") not in ENCODINGS:
+            abort(415, message=f"Send the body as it is or compressed with gzip ({', '.join(ENCODINGS)}).")
         options = ImportOptions(**args)
         session, request = db.session(), flask.request
         if key := headers.get("idempotency_key"):
@@ -78,7 +81,7 @@ def _counted(report: dict) -> dict:
 
 def _records(stream, mimetype: str) -> Iterator[Record]:
     try:
-        return read_records(stream, mimetype)
+        return read_records(stream, mimetype, flask.request.content_encoding)
     except FormatError as error:
         abort(422, message=str(error))
 

@@ -2,7 +2,6 @@
 already on record), and deleting is retracting."""
 
 import flask
-from flask_smorest import Blueprint
 
 from service import db
 from service.api import requested_format
@@ -12,6 +11,7 @@ from service.pagination import paginate
 from service.quotes import schemas, services
 from service.resources import (
     LIST_ARGUMENT_ERROR,
+    Blueprint,
     Resource,
     check_current,
     collection_view,

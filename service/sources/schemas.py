@@ -1,7 +1,5 @@
 """Source representations and inputs."""
 
-from datetime import UTC
-
 import marshmallow as ma
 
 from service import fields as f
@@ -44,7 +42,7 @@ class SourceInSchema(ma.Schema):
     publisher = f.text(f.MAX_NAME, allow_none=True)
     agency = f.text(f.MAX_NAME, allow_none=True, metadata={"description": "Wire agency, e.g. Reuters"})
     authors = f.text_list(50, load_default=list)
-    published_at = ma.fields.AwareDateTime(default_timezone=UTC, allow_none=True)
+    published_at = f.Timestamp(allow_none=True)
     lang = f.LanguageTag(allow_none=True)
     kind = f.one_of(SOURCE_KINDS, load_default="article")
 

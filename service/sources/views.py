@@ -1,8 +1,6 @@
 """/v1/sources: where it was published."""
 
-from flask_smorest import Blueprint
-
-from service.resources import Resource, collection_view, history_view, item_view
+from service.resources import Blueprint, Resource, collection_view, history_view, item_view
 from service.sources import schemas, services
 
 blp = Blueprint("sources", __name__, url_prefix="/v1/sources", description="Where it was published.")

@@ -1,10 +1,9 @@
 """/v1/speakers: who said it."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from service import db
-from service.resources import MOVED, Resource, collection_view, history_view, item_view
+from service.resources import MOVED, Blueprint, Resource, collection_view, history_view, item_view
 from service.speakers import schemas, services
 from service.speakers.merge import merge_speaker
 

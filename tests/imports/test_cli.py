@@ -169,3 +169,31 @@ def test_a_server_killed_mid_import_leaves_whole_batches(fresh_database, tmp_pat
         again.stop()
     assert (report["created"], report["matched"], report["failed"]) == (6000 - written, written, 0)
     assert count(fresh_database, "quotes") == 6000
+
+
+def test_lines_python_cannot_take_fail_alone_without_a_traceback(fresh_database, tmp_path):
+    from tests.imports.test_views import LINES_PYTHON_CANNOT_TAKE
+
+    path = tmp_path / "quotes.ndjson"
+    write_quotes(path, 10)
+    good = path.read_text().splitlines()
+    bad = [line for line, _, _ in LINES_PYTHON_CANNOT_TAKE.values()]
+    path.write_text("\n".join(good[:5] + bad + good[5:]) + "\n")
+    result = onrecord("import", str(path), "--batch-size", "3", url=fresh_database)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "10 created, 0 matched, 4 failed" in result.stdout
+    failures = (tmp_path / "quotes.ndjson.failed.ndjson").read_text().splitlines()
+    assert [json.loads(line)["line"] for line in failures] == [6, 7, 8, 9]
+    assert count(fresh_database, "quotes") == 10
+
+
+def test_a_truncated_gzip_file_imports_what_it_holds_and_says_where_it_stopped(fresh_database, tmp_path):
+    plain = tmp_path / "quotes.ndjson"
+    write_quotes(plain, 3000)
+    path = tmp_path / "quotes.ndjson.gz"
+    compressed = gzip.compress(plain.read_bytes())
+    path.write_bytes(compressed[: len(compressed) // 2])
+    result = onrecord("import", str(path), "--batch-size", str(BATCH), url=fresh_database)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    stopped = int(result.stdout.split("stopped at line ")[1].split(";")[0])
+    assert 0 < count(fresh_database, "quotes") == stopped - 1 < 3000

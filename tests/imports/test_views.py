@@ -1,5 +1,6 @@
 """POST /v1/imports through HTTP: formats, per-line errors, idempotency, modes."""
 
+import gzip
 import json
 
 import pytest
@@ -147,6 +148,52 @@ class TestLineErrors:
         assert post(client, ndjson(*lines))["created"] == 600
 
 
+# Lines that once stopped a whole import (a 500, a cut stream, a traceback), each with
+# the field its error names and words from the message.
+LINES_PYTHON_CANNOT_TAKE = {
+    "100,000 nested brackets": ("[" * 100_000 + "]" * 100_000, "_line", "nested"),
+    "a 5,000-digit number": (json.dumps(QUOTE)[:-1] + ', "said_on": ' + "9" * 5_000 + "}", "_line", "digits"),
+    "a lone surrogate in source.url": (
+        json.dumps(QUOTE | {"source": {"url": "https://news.example.org/\ud800"}}),
+        "source",
+        "surrogate",
+    ),
+    "a date PostgreSQL stores but Python cannot read": (
+        json.dumps(QUOTE | {"source": SOURCE | {"published_at": "9999-12-31T23:59:59-05:00"}}),
+        "source",
+        "year",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "line,field,words", LINES_PYTHON_CANNOT_TAKE.values(), ids=LINES_PYTHON_CANNOT_TAKE.keys()
+)
+class TestLinesPythonCannotTake:
+    def body(self, line: str) -> bytes:
+        return ndjson(QUOTE, line, QUOTE | {"text": "After the bad line."})
+
+    def test_the_json_report_names_the_line_and_what_is_wrong(self, client, line, field, words):
+        report = post(client, self.body(line), query="?batch_size=2")
+        assert (report["created"], report["failed"], report.get("stopped_at")) == (2, 1, None)
+        [error] = report["errors"]
+        assert error["line"] == 2 and field in error["errors"] and words in json.dumps(error["errors"])
+        assert len(quotes_by(client, "Imogen Porter")) == 2
+
+    def test_the_streamed_report_ends_with_its_final_line(self, client, line, field, words):
+        response = client.post(
+            "/v1/imports?batch_size=2", data=self.body(line), content_type=NDJSON, headers={"Accept": NDJSON}
+        )
+        lines = [json.loads(text) for text in response.get_data(as_text=True).splitlines()]
+        assert [(o["line"], o["status"]) for o in lines[:3]] == [
+            (1, "created"),
+            (2, "failed"),
+            (3, "created"),
+        ]
+        assert words in json.dumps(lines[1]["errors"])
+        assert lines[3]["report"]["failed"] == 1 and "stopped_at" not in lines[3]["report"]
+
+
 class TestCsv:
     def test_csv_rows_become_quotes_with_cyrillic_intact(self, client):
         body = (
@@ -167,6 +214,26 @@ class TestCsv:
         report = post(client, body.encode(), "text/csv")
         assert (report["created"], report["failed"]) == (2, 1)
         assert report["errors"][0]["line"] == 3
+
+    def test_an_unclosed_quote_is_reported_where_it_opens_with_what_it_took(self, client):
+        header = "text,lang,kind,speaker_description,source_title\n"
+        body = (
+            header
+            + 'ok,en,direct,a man,T\n"never closed,en,direct,a man,T\nok 2,en,direct,a man,T\nok 3,en,x,y,T\n'
+        )
+        report = post(client, body.encode(), "text/csv")
+        assert (report["created"], report["failed"]) == (1, 1)
+        [error] = report["errors"]
+        assert error["line"] == 3
+        assert "lines 3 to 5" in error["errors"]["_line"][0] and "quote" in error["errors"]["_line"][0]
+
+    def test_a_quote_closed_too_late_names_the_lines_it_took(self, client):
+        header = "text,lang,kind,speaker_description,source_title\n"
+        body = header + '"one,en,direct,a man,T\ntwo,en,direct,a man,"T\nthree,en,direct,a man,T\n'
+        report = post(client, body.encode(), "text/csv")
+        assert (report["created"], report["failed"]) == (1, 1)
+        [error] = report["errors"]
+        assert error["line"] == 2 and "lines 2 to 3" in error["errors"]["_line"][0]
 
     def test_an_unknown_column_is_refused_before_anything_is_read(self, client):
         response = client.post("/v1/imports", data=b"text,lang,kind,colour\n", content_type="text/csv")
@@ -196,6 +263,49 @@ class TestModes:
     def test_other_body_types_are_415(self, client):
         response = client.post("/v1/imports", json=QUOTE)
         assert response.status_code == 415 and "text/csv" in response.get_json()["detail"]
+
+
+class TestContentEncoding:
+    def test_a_gzipped_body_is_decompressed(self, client):
+        body = gzip.compress(ndjson(QUOTE, QUOTE | {"text": "Compressed."}))
+        assert post(client, body, **{"Content-Encoding": "gzip"})["created"] == 2
+        csv_body = gzip.compress(
+            b"text,lang,kind,speaker_description,source_title\nZipped,en,direct,a man,T\n"
+        )
+        assert post(client, csv_body, "text/csv", **{"Content-Encoding": "gzip"})["created"] == 1
+
+    def test_a_gzipped_line_over_the_limit_fails_alone(self, client):
+        long = json.dumps(QUOTE | {"text": "x" * (MAX_LINE_BYTES + 10)})
+        report = post(client, gzip.compress(ndjson(QUOTE, long, QUOTE)), **{"Content-Encoding": "gzip"})
+        assert (report["created"], report["matched"], report["failed"]) == (1, 1, 1)
+
+    def test_a_truncated_gzip_body_says_where_it_stopped(self, client):
+        lines = [QUOTE | {"text": f"Statement {n} of a long file, {'a' * n}."} for n in range(400)]
+        body = gzip.compress(ndjson(*lines))
+        report = post(
+            client, body[: len(body) * 3 // 4], query="?batch_size=10", **{"Content-Encoding": "gzip"}
+        )
+        assert report["failed"] == 0 and 0 < report["created"] == report["stopped_at"] - 1 < 400
+
+    def test_the_streamed_report_of_a_truncated_body_ends_saying_where_it_stopped(self, client):
+        body = gzip.compress(ndjson(*[QUOTE | {"text": f"Line {n}: {'b' * n}."} for n in range(400)]))
+        response = client.post(
+            "/v1/imports?batch_size=10",
+            data=body[: len(body) // 2],
+            content_type=NDJSON,
+            headers={"Accept": NDJSON, "Content-Encoding": "gzip"},
+        )
+        *outcomes, last = [json.loads(line) for line in response.get_data(as_text=True).splitlines()]
+        assert [o["line"] for o in outcomes] == list(range(1, len(outcomes) + 1))
+        assert last["report"]["stopped_at"] == len(outcomes) + 1 and last["report"]["created"] == len(
+            outcomes
+        )
+
+    def test_other_encodings_are_415(self, client):
+        response = client.post(
+            "/v1/imports", data=ndjson(QUOTE), content_type=NDJSON, headers={"Content-Encoding": "br"}
+        )
+        assert response.status_code == 415 and "gzip" in response.get_json()["detail"]
 
 
 class TestIdempotencyKey:
