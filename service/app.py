@@ -3,7 +3,7 @@
 import flask
 
 from service import api as api_core
-from service import errors, limits, observability, system
+from service import errors, limits, observability, pages, system
 from service.auth.access import check_access
 from service.auth.views import blp as keys
 from service.config import Settings
@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     for blueprint in (quotes, speakers, sources, verify, imports, export, keys, system.blp):
         api.register_blueprint(blueprint)
     limits.init_app(app, settings)
+    pages.init_app(app, settings)
     errors.init_app(app)
     system.init_app(app)
     app.before_request(check_access)
