@@ -1,0 +1,253 @@
+"""Who a speaker phrase names: a person, an organisation, an unnamed source, or a
+pronoun or short form that refers back to someone named earlier.
+
+Rules of news copy: a person is introduced once in full, usually with a role before the
+name (`Kremlin aide Yury Ushakov`) or after it (`Artyom Lukin, a professor at …`), then
+called by surname (`Ushakov`), by a title and surname (`Mrs Thatcher`) or by a pronoun.
+A phrase with an article and a common noun (`a U.S. State Department official`) is an
+unnamed source; `the official` later refers back to it. The database's speakers and their
+aliases are the gazetteer: a name (or a handle) found there is that speaker.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from service.text import name_key
+
+PRONOUNS = {"he": "person", "she": "person", "him": "person", "her": "person", "они": "group"}
+PERSON_PRONOUNS = frozenset({"he", "she", "он", "она"})
+GROUP_PRONOUNS = frozenset({"they", "it", "we"})
+DETERMINERS = frozenset(
+    (
+        "a an the one two three some several many another other its his her their our this that these those"
+    ).split()
+)
+HONORIFICS = frozenset("mr mr. mrs mrs. ms ms. dr dr. miss mx".split())
+KEPT_HONORIFICS = frozenset("sir dame lord lady".split())
+TITLES = frozenset(
+    (
+        "president vice prime minister secretary chairman chairwoman chair senator sen. rep. "
+        "representative governor gov. ambassador chancellor general gen. admiral colonel col. "
+        "judge justice mayor premier king queen prince princess pope speaker leader chief "
+        "spokesman spokeswoman spokesperson aide adviser advisor envoy director professor prof. "
+        "foreign defense defence interior finance state deputy first special coach captain "
+        "commissioner sheriff officer detective attorney counsel ceo founder economist analyst "
+        "lawmaker lieutenant lt. sergeant sgt. dr. minister ambassador executive head"
+    ).split()
+)
+ORG_WORDS = frozenset(
+    (
+        "ministry department office commission committee council agency party league union "
+        "association organization organisation institute university college school foundation "
+        "group corporation company inc inc. ltd ltd. corp corp. news times post government "
+        "court police army navy military bank fund service services centre center bureau "
+        "kremlin pentagon parliament congress senate house embassy authority administration "
+        "board network channel broadcaster tv radio press media campaign coalition alliance "
+        "federation ministries forces guard team club airlines twitter google facebook "
+        "microsoft apple amazon reuters ap afp kcna ria tass nhk yonhap bbc cnn nbc abc "
+        "cbs fox telegraph guardian statement letter report tweet doctors unit"
+    ).split()
+)
+DOCUMENT_WORDS = frozenset("statement letter report note memo release post tweet message email".split())
+ROLE_NOUNS = frozenset(
+    (
+        "official officials spokesman spokeswoman spokesperson source sources member members "
+        "officer aide adviser advisor analyst analysts expert experts diplomat diplomats "
+        "resident residents witness witnesses person people man woman worker workers refugee "
+        "teacher teachers protesters crowd lawyer attorney executive employee staff crew "
+        "representative representatives leader leaders minister secretary envoy professor "
+        "president chairman director researcher student students officials, activist activists"
+    ).split()
+)
+_TOKEN = re.compile(r"@\w+|[\w’'.-]+|\S", re.UNICODE)
+CONNECTORS = frozenset("of for and de del la le van von bin al da di du".split())
+
+
+@dataclass
+class Entity:
+    """Someone the article names: its name as first introduced, role, kind, and what
+    the database knows of it."""
+
+    name: str
+    kind: str  # person, organisation, group, or "unnamed" (a description)
+    role: str | None = None
+    forms: set[str] = field(default_factory=set)  # every name_key it was called by
+    record: dict | None = None  # the speaker on record: {"id", "name", "kind", "aliases"}
+    handle: str | None = None
+
+    @property
+    def tokens(self) -> list[str]:
+        """The name's words, honorifics and titles aside."""
+        return [t for t in name_key(self.name).split() if t not in KEPT_HONORIFICS]
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A speaker phrase parsed: a pronoun, a name (with its role), or a description."""
+
+    form: str  # pronoun, name, organisation, description, definite, document
+    text: str
+    role: str | None = None
+
+
+def is_capitalised(token: str) -> bool:
+    """A word written with a capital (or a handle): a name's word."""
+    return bool(token) and (token[0].isupper() or token[0] == "@")
+
+
+def parse_phrase(phrase: str) -> Phrase | None:
+    """Read a speaker phrase: "Kremlin aide Yury Ushakov", "he", "a U.S. official"…"""
+    text = phrase.strip(' ,.;:—–-\n\t"“”«»')
+    if not text:
+        return None
+    head, _, apposition = text.partition(",")
+    head = head.strip()
+    lowered = head.casefold()
+    if lowered in PRONOUNS or lowered in GROUP_PRONOUNS or lowered in PERSON_PRONOUNS:
+        return Phrase("pronoun", lowered)
+    words = _TOKEN.findall(head)
+    if not words:
+        return None
+    if words[-1].casefold() in DOCUMENT_WORDS or (len(words) > 1 and words[-2].casefold() in DOCUMENT_WORDS):
+        return Phrase("document", head)
+    first = words[0].casefold()
+    name, before = _trailing_name(words)
+    if name and not _is_org(name, words):
+        role = _role(before) or _apposition_role(apposition)
+        return Phrase("name", name, role)
+    if first in DETERMINERS and first != "the" and not (name and _is_org(name, words)):
+        return Phrase("description", text.rstrip(" ,"))
+    if _is_org(name or head, words):
+        return Phrase("organisation", _org_name(head))
+    if first == "the" and len(words) > 1:
+        return Phrase("definite", head)
+    return None
+
+
+def _trailing_name(words: list[str]) -> tuple[str | None, list[str]]:
+    """The capitalised run that ends the phrase (a name is written last:
+    "Kremlin aide Yury Ushakov"), and the words before it."""
+    end = len(words)
+    while end and words[end - 1] in ("'s", "’s"):
+        end -= 1
+    start = end
+    while start and (is_capitalised(words[start - 1]) or _initial(words[start - 1])):
+        start -= 1
+    run = words[start:end]
+    while run and run[0].casefold().rstrip(".") in TITLES | HONORIFICS:
+        start, run = start + 1, run[1:]
+    if not run:
+        return None, words
+    name = " ".join(run).replace(" .", ".")
+    return (name if _initial(run[-1]) else name.rstrip(".")), words[:start]
+
+
+def _initial(word: str) -> bool:
+    return len(word) == 2 and word[1] == "." and word[0].isupper()
+
+
+def _is_org(name: str, words: list[str]) -> bool:
+    tokens = [t.casefold().strip("’'") for t in words]
+    if any(t in ORG_WORDS for t in tokens[-3:]):
+        return True
+    return bool(re.fullmatch(r"[A-ZА-Я]{2,6}", name or ""))
+
+
+def _org_name(head: str) -> str:
+    words = head.split()
+    if words and words[0].casefold() == "the":
+        words = words[1:]
+    return " ".join(words)
+
+
+def _role(words: list[str]) -> str | None:
+    kept = [w for w in words if w.casefold() not in ("the", "a", "an")]
+    role = " ".join(kept).strip(" ,")
+    return role.replace(" 's", "'s") or None
+
+
+def _apposition_role(apposition: str) -> str | None:
+    words = apposition.strip().split()
+    if not words or words[0].casefold() not in ("a", "an", "the"):
+        return None
+    return " ".join(words[1:]).strip(" ,.") or None
+
+
+class Registry:
+    """The people and organisations an article names, in the order it names them."""
+
+    def __init__(self, on_record: dict[str, dict]):
+        self.entities: list[Entity] = []
+        self._on_record = on_record  # name_key -> speaker on record
+
+    def named(self, name: str, kind: str = "person", role: str | None = None) -> tuple[Entity, str]:
+        """The entity `name` refers to (introduced now if new), and how it was resolved:
+        alias (on record), surname (a short form of someone named earlier), or new."""
+        key = name_key(name)
+        if known := self._known(key):
+            if role and not known.role:
+                known.role = role
+            if key not in known.forms:
+                return known, "surname"
+            return known, "alias" if known.record else ("new" if known.kind == "person" else "organisation")
+        entity = Entity(name=name, kind=kind, role=role, forms={key})
+        entity.record = self._on_record.get(key)
+        if entity.record:
+            entity.kind = entity.record["kind"]
+        self.entities.append(entity)
+        return entity, "alias" if entity.record else ("organisation" if kind != "person" else "new")
+
+    def described(self, description: str) -> Entity:
+        """An unnamed source; a later "the official" refers back to it."""
+        entity = Entity(name=description, kind="unnamed", forms={name_key(description)})
+        self.entities.append(entity)
+        return entity
+
+    def definite(self, phrase: str) -> Entity | None:
+        """The unnamed source or organisation a definite phrase ("the official") refers to."""
+        noun = name_key(phrase).split()[-1:]
+        for entity in reversed(self.entities):
+            if entity.kind == "unnamed" and noun and noun[0] in name_key(entity.name).split():
+                return entity
+        return None
+
+    def known(self, name: str) -> Entity | None:
+        """The entity `name` refers to, if the article has named it."""
+        return self._known(name_key(name))
+
+    def on_record(self, name: str) -> str | None:
+        """The kind of the speaker on record under `name`, if any."""
+        record = self._on_record.get(name_key(name))
+        return record["kind"] if record else None
+
+    def on_record_entity(self, name: str) -> Entity | None:
+        """The entity for the speaker on record under `name` (a handle, say), if any."""
+        record = self._on_record.get(name_key(name))
+        if record is None:
+            return None
+        entity, _ = self.named(record["name"], record["kind"])
+        entity.record = record
+        return entity
+
+    def _known(self, key: str) -> Entity | None:
+        words = [
+            w for w in key.split() if w not in HONORIFICS | KEPT_HONORIFICS and w.rstrip(".") not in TITLES
+        ]
+        for entity in self.entities:
+            if key in entity.forms:
+                return entity
+        if not words:
+            return None
+        return self._by_surname(words)
+
+    def _by_surname(self, words: list[str]) -> Entity | None:
+        people = [
+            e for e in self.entities if e.kind in ("person", "organisation") and len(e.tokens) > len(words)
+        ]
+        for position in (-1, 0):
+            for entity in people:
+                tokens = entity.tokens
+                if len(words) == 1 and tokens[position] == words[0]:
+                    entity.forms.add(" ".join(words))
+                    return entity
+        return None
