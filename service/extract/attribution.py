@@ -13,13 +13,14 @@ from dataclasses import dataclass
 
 from service.extract.cues import sentence_bounds, verb_phrase, verbs_in
 from service.extract.quotes import Span, paragraphs, quoted_spans
-from service.extract.speakers import DETERMINERS, ROLE_NOUNS, TITLES, is_capitalised
+from service.extract.speakers import DETERMINERS, ROLE_NOUNS, STARTERS, TITLES, is_capitalised
 
 MASK = "x"
 _NAMING = re.compile(
     r"(?:\b(?:called|dubbed|named|nicknamed|titled|entitled|known\s+as|labell?ed|branded|the\s+name|"
     r"the\s+words?|the\s+term|the\s+phrase|hashtag|slogan|so-called|headlined|signs?\s+reading)"
-    r"|[-–—]\s*so-called)\s*$",
+    r"|[-–—]\s*so-called)\s*$"
+    r"|\b(?:signs?|placards?|banners?|posters?|shirts?)\b[^.!?]{0,60}$",
     re.IGNORECASE,
 )
 _ADVERBS = frozenset(
@@ -28,6 +29,7 @@ _ADVERBS = frozenset(
 )
 _CLAUSE_WORDS = frozenset("which that who whom where when while but and as because although if".split())
 _SPEAKER_TOKEN = re.compile(r"@\w+|[\w’'.&-]+|,", re.UNICODE)
+_PRONOUNS = frozenset("he she they it we".split())
 _LEAD = re.compile(r"[\s,]*(?:[—–-]+\s*)?")
 
 
@@ -107,8 +109,9 @@ def _read(
 
 
 def _sentence_like(text: str, span: Span) -> bool:
-    words = span.text(text).split()
-    return len(words) >= 4 or span.text(text).rstrip()[-1:] in ".!?,"
+    """A quote with no cue of its own goes on from the one before only if it is a
+    sentence: a quoted heading ("We write with urgency") has no final punctuation."""
+    return span.text(text).rstrip()[-1:] in ".!?,…"
 
 
 def _kind(text: str, masked: str, span: Span, sentence: tuple[int, int], standalone: bool) -> str:
@@ -135,15 +138,13 @@ def _cue_after(masked: str, span: Span, sentence: tuple[int, int]) -> tuple | No
     if not verbs or verbs[0].start() - start > 160 or not _attaches_after(masked, span, start):
         return None
     verb = verbs[0]
-    cue, cue_end = verb_phrase(masked, verb, end)
     phrase = masked[start : verb.start()]
     words = [w for w in _SPEAKER_TOKEN.findall(phrase) if w.casefold() not in _ADVERBS]
     if words:
+        cue, _ = verb_phrase(masked, verb, end)
         return cue, verb.start(), phrase.strip(), start
-    inverted = masked[cue_end:end] if cue != verb.group() else masked[verb.end() : end]
-    if verb.group().casefold() in ("according to", "по словам"):
-        inverted = masked[verb.end() : end]
-    return cue, verb.start(), _trim_clause(inverted), verb.end()
+    # Inverted: `said Zach Smith, a manager at …`: the verb alone is the cue.
+    return verb.group(), verb.start(), _trim_clause(masked[verb.end() : end]), verb.end()
 
 
 def _attaches_after(masked: str, span: Span, start: int) -> bool:
@@ -216,8 +217,11 @@ def _speaker_word(word: str, kept: list) -> bool:
 
 
 def _sentence_subject(masked: str, start: int, end: int) -> tuple[str, int]:
-    """The capitalised run (or pronoun) that opens the sentence."""
+    """The capitalised run (or pronoun) that opens the sentence, after any opener
+    ("However, Mrs Thatcher …")."""
     tokens = list(_SPEAKER_TOKEN.finditer(masked, start, end))
+    while tokens and (tokens[0].group() == "," or tokens[0].group().casefold() in STARTERS - _PRONOUNS):
+        tokens.pop(0)
     kept = []
     for token in tokens:
         word = token.group()

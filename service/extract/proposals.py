@@ -18,25 +18,23 @@ from service.extract.speakers import (
     HONORIFICS,
     KEPT_HONORIFICS,
     ROLE_NOUNS,
+    STARTERS,
     TITLES,
     Entity,
     Phrase,
     Registry,
     is_capitalised,
+    is_organisation,
+    join_name,
     parse_phrase,
+    split_name,
 )
 from service.extract.tweets import Tweet, language, tweets
 from service.text import latin_key, name_key
 
 Lookup = Callable[[list[str]], dict[str, dict]]  # names -> {name_key: speaker on record}
-_RUN = re.compile(r"(?:@\w+|[A-ZА-ЯЁ][\w’'-]*\.?|[A-Z]\.)(?:\s+(?:[A-ZА-ЯЁ][\w’'-]*\.?|[A-Z]\.))*")
-_STARTERS = frozenset(
-    (
-        "the a an in on at but and for after before while when if as this that it he she they we "
-        "his her their its our some many earlier later during since under with without by from "
-        "there here what who why how according meanwhile also still so yet"
-    ).split()
-)
+_CAPITAL = r"(?:@\w+|[A-ZА-ЯЁ][\w’'-]*\.?|[A-Z]\.)"
+_RUN = re.compile(_CAPITAL + r"(?:\s+(?:(?:of|for|de|del|van|von|bin|al|da|du|la|le)\s+)?" + _CAPITAL + ")*")
 CONFIDENCE = {"direct": 0.9, "partial": 0.75, "indirect": 0.5}
 REFERRED = {"pronoun": 0.85, "inherited": 0.8, "definite": 0.8, "document": 0.7}
 
@@ -180,30 +178,28 @@ class _Reader:
         subject = None
         for match in _RUN.finditer(self.masked, *bounds):
             entity = self._introduced(match, bounds)
-            subject = subject or entity
+            if entity is not None and entity.confirmed:
+                subject = subject or entity
         if subject is not None and subject.kind == "person" and not _opens_with_pronoun(self.masked, bounds):
             self.salient = subject
 
     def _introduced(self, match: re.Match, bounds: tuple[int, int]) -> Entity | None:
-        words = match.group().split()
-        while words and words[0].casefold() in _STARTERS:
-            words = words[1:]
-        while words and words[0].casefold().rstrip(".") in TITLES | HONORIFICS:
-            words = words[1:]
+        """The entity a capitalised run names, registering a new name of two words or more
+        (confirmed as a person only with evidence: a role, an honorific, an apposition)."""
+        role, words = split_name(re.sub(r"['’]s$", "", match.group()).split())
         if not words:
             return None
-        name = " ".join(words)
-        if len(words[-1]) > 2:
-            name = name.rstrip(".")
+        name = join_name(words)
         known = self.registry.known(name)
         if known is not None:
             return known
-        if len(words) >= 2 and self._looks_like_person(match, name, bounds):
-            entity, _ = self.registry.named(
-                name, "person", _role_before(self.masked, match.start(), bounds[0])
-            )
-            return entity
-        return None
+        if len(words) < 2:
+            return None
+        kind = "organisation" if is_organisation(words) else "person"
+        confirmed = kind == "person" and (bool(role) or self._looks_like_person(match, name, bounds))
+        role_text = " ".join(role) or _role_before(self.masked, match.start(), bounds[0])
+        entity, _ = self.registry.named(name, kind, role_text if kind == "person" else None, confirmed)
+        return entity
 
     def _looks_like_person(self, match: re.Match, name: str, bounds: tuple[int, int]) -> bool:
         before = self.masked[max(bounds[0], match.start() - 40) : match.start()].split()
@@ -241,6 +237,7 @@ class _Reader:
         if resolved is None:
             return None
         entity, how = resolved
+        entity.confirmed = True
         self.last = entity
         if entity.kind in ("person", "unnamed"):
             self.salient = entity
@@ -283,7 +280,10 @@ class _Reader:
         found = self.registry.definite(phrase.text)
         if found is not None:
             return found, "definite"
-        return (self.last or self.salient, "definite") if (self.last or self.salient) else None
+        for known in (self.last, self.salient):
+            if known is not None and known.kind == "person":
+                return known, "definite"  # "the assistant to the Russian leader explained"
+        return self.registry.described(phrase.text), "description"
 
     def _document(self, phrase: Phrase) -> tuple[Entity, str] | None:
         owner = re.match(r"^(.*?)['’]s\s", phrase.text)
@@ -313,8 +313,14 @@ class _Reader:
 
 
 def _opens_with_pronoun(masked: str, bounds: tuple[int, int]) -> bool:
-    first = masked[bounds[0] : bounds[1]].split(maxsplit=1)[:1]
-    return bool(first) and first[0].casefold() in ("he", "she", "his", "her")
+    """Whether the sentence's subject is a pronoun ("However she eventually concluded")."""
+    words = re.findall(r"[\w’']+", masked[bounds[0] : bounds[1]])[:4]
+    for word in words:
+        if word.casefold() in ("he", "she", "his", "her"):
+            return True
+        if word.casefold() not in STARTERS:
+            return False
+    return False
 
 
 def _role_before(masked: str, start: int, sentence_start: int) -> str | None:
@@ -324,7 +330,7 @@ def _role_before(masked: str, start: int, sentence_start: int) -> str | None:
         if len(kept) >= 6 or not (is_capitalised(word) or word.casefold() in TITLES | ROLE_NOUNS):
             break
         kept.insert(0, word)
-    while kept and kept[0].casefold() in _STARTERS:
+    while kept and kept[0].casefold() in STARTERS:
         kept.pop(0)
     return " ".join(kept) or None
 

@@ -32,7 +32,11 @@ TITLES = frozenset(
         "spokesman spokeswoman spokesperson aide adviser advisor envoy director professor prof. "
         "foreign defense defence interior finance state deputy first special coach captain "
         "commissioner sheriff officer detective attorney counsel ceo founder economist analyst "
-        "lawmaker lieutenant lt. sergeant sgt. dr. minister ambassador executive head"
+        "lawmaker lieutenant lt. sergeant sgt. dr. minister ambassador executive head "
+        "superintendent dean principal bishop archbishop rabbi imam pastor reverend rev. "
+        "congressman congresswoman assemblyman councilman councilwoman alderman trustee treasurer "
+        "comptroller marshal commander manager winger forward defenseman goalie striker "
+        "midfielder quarterback pitcher coordinator correspondent editor reporter producer"
     ).split()
 )
 ORG_WORDS = frozenset(
@@ -59,6 +63,15 @@ ROLE_NOUNS = frozenset(
         "president chairman director researcher student students officials, activist activists"
     ).split()
 )
+STARTERS = frozenset(
+    (
+        "the a an in on at but and for after before while when if as this that it he she they we "
+        "his her their its our some many earlier later during since under with without by from "
+        "there here what who why how according meanwhile also still so yet however although though "
+        "asked speaking despite instead indeed"
+    ).split()
+)
+INDEFINITE = frozenset("a an one two three four five some several many another".split())
 _TOKEN = re.compile(r"@\w+|[\w’'.-]+|\S", re.UNICODE)
 CONNECTORS = frozenset("of for and de del la le van von bin al da di du".split())
 
@@ -74,6 +87,7 @@ class Entity:
     forms: set[str] = field(default_factory=set)  # every name_key it was called by
     record: dict | None = None  # the speaker on record: {"id", "name", "kind", "aliases"}
     handle: str | None = None
+    confirmed: bool = True  # known to be a speaker or a person, not only a capitalised run
 
     @property
     def tokens(self) -> list[str]:
@@ -111,12 +125,14 @@ def parse_phrase(phrase: str) -> Phrase | None:
     if words[-1].casefold() in DOCUMENT_WORDS or (len(words) > 1 and words[-2].casefold() in DOCUMENT_WORDS):
         return Phrase("document", head)
     first = words[0].casefold()
+    if first in INDEFINITE or (len(words) == 1 and first in ROLE_NOUNS):
+        return Phrase("description", text.rstrip(" ,"))
+    if all(w.casefold().rstrip(".") in TITLES | ROLE_NOUNS | {"the", "then"} for w in words):
+        return Phrase("definite", head)  # "the then prime minister"
     name, before = _trailing_name(words)
     if name and not _is_org(name, words):
         role = _role(before) or _apposition_role(apposition)
         return Phrase("name", name, role)
-    if first in DETERMINERS and first != "the" and not (name and _is_org(name, words)):
-        return Phrase("description", text.rstrip(" ,"))
     if _is_org(name or head, words):
         return Phrase("organisation", _org_name(head))
     if first == "the" and len(words) > 1:
@@ -133,17 +149,39 @@ def _trailing_name(words: list[str]) -> tuple[str | None, list[str]]:
     start = end
     while start and (is_capitalised(words[start - 1]) or _initial(words[start - 1])):
         start -= 1
-    run = words[start:end]
-    while run and run[0].casefold().rstrip(".") in TITLES | HONORIFICS:
-        start, run = start + 1, run[1:]
+    role, run = split_name(words[start:end])
     if not run:
         return None, words
-    name = " ".join(run).replace(" .", ".")
-    return (name if _initial(run[-1]) else name.rstrip(".")), words[:start]
+    return join_name(run), words[:start] + role
+
+
+def split_name(words: list[str]) -> tuple[list[str], list[str]]:
+    """(role, name) of a capitalised run: "Australian Prime Minister Scott Morrison" is the
+    role "Australian Prime Minister" and the name "Scott Morrison"; sentence openers go."""
+    cut = 0
+    while cut < len(words) and words[cut].casefold() in STARTERS:
+        cut += 1
+    titles = [
+        i for i in range(cut, len(words) - 1) if words[i].casefold().rstrip(".,") in TITLES | HONORIFICS
+    ]
+    if titles:
+        return words[cut : titles[-1] + 1], words[titles[-1] + 1 :]
+    return [], words[cut:]
+
+
+def join_name(words: list[str]) -> str:
+    """The words of a name as one string, a full stop kept only after an initial."""
+    name = " ".join(words).replace(" .", ".")
+    return name if _initial(words[-1]) else name.rstrip(".")
 
 
 def _initial(word: str) -> bool:
     return len(word) == 2 and word[1] == "." and word[0].isupper()
+
+
+def is_organisation(words: list[str]) -> bool:
+    """Whether a name's words make it an organisation ("Doctors for Camp Closure", "KCNA")."""
+    return _is_org(" ".join(words), words)
 
 
 def _is_org(name: str, words: list[str]) -> bool:
@@ -173,6 +211,10 @@ def _apposition_role(apposition: str) -> str | None:
     return " ".join(words[1:]).strip(" ,.") or None
 
 
+def _singular(word: str) -> str:
+    return word[:-1] if word.endswith("s") and len(word) > 3 else word
+
+
 class Registry:
     """The people and organisations an article names, in the order it names them."""
 
@@ -180,17 +222,20 @@ class Registry:
         self.entities: list[Entity] = []
         self._on_record = on_record  # name_key -> speaker on record
 
-    def named(self, name: str, kind: str = "person", role: str | None = None) -> tuple[Entity, str]:
+    def named(
+        self, name: str, kind: str = "person", role: str | None = None, confirmed: bool = True
+    ) -> tuple[Entity, str]:
         """The entity `name` refers to (introduced now if new), and how it was resolved:
         alias (on record), surname (a short form of someone named earlier), or new."""
         key = name_key(name)
         if known := self._known(key):
             if role and not known.role:
                 known.role = role
+            known.confirmed = known.confirmed or confirmed
             if key not in known.forms:
                 return known, "surname"
             return known, "alias" if known.record else ("new" if known.kind == "person" else "organisation")
-        entity = Entity(name=name, kind=kind, role=role, forms={key})
+        entity = Entity(name=name, kind=kind, role=role, forms={key}, confirmed=confirmed)
         entity.record = self._on_record.get(key)
         if entity.record:
             entity.kind = entity.record["kind"]
@@ -204,11 +249,18 @@ class Registry:
         return entity
 
     def definite(self, phrase: str) -> Entity | None:
-        """The unnamed source or organisation a definite phrase ("the official") refers to."""
-        noun = name_key(phrase).split()[-1:]
-        for entity in reversed(self.entities):
-            if entity.kind == "unnamed" and noun and noun[0] in name_key(entity.name).split():
-                return entity
+        """Who a definite phrase refers to: the unnamed source with the same noun ("the
+        official" after "a U.S. State Department official"), else the named one whose name
+        or role has it ("the doctors" after "Doctors for Camp Closure")."""
+        head = re.split(r"\b(?:to|of|for|at|in|with|from|on)\b", name_key(phrase))[0].split()
+        noun = _singular(head[-1]) if head else ""
+        if not noun:
+            return None
+        for kinds in (("unnamed",), ("organisation", "group", "person")):
+            for entity in reversed(self.entities):
+                words = name_key(f"{entity.name} {entity.role or ''}").split()
+                if entity.kind in kinds and noun in {_singular(w) for w in words}:
+                    return entity
         return None
 
     def known(self, name: str) -> Entity | None:
