@@ -27,13 +27,18 @@ _VERBS_EN = (
 _VERBS_RU = (
     "сказал сказала сказали заявил заявила заявили отметил отметила отметили добавил добавила "
     "добавили сообщил сообщила сообщили написал написала написали подчеркнул подчеркнула пояснил "
-    "пояснила рассказал рассказала признал признала considered считает уточнил уточнила"
+    "пояснила рассказал рассказала признал признала считает уточнил уточнила"
 )
 SPEECH_VERBS = frozenset((_VERBS_EN + " " + _VERBS_RU).split())
 # Verbs that report speech only when a quote or `that` follows them, not on their own.
 WEAK_VERBS = frozenset("called calls described describes read reads reported reports thought".split())
 PHRASES = ("according to", "по словам", "pointed out", "went on", "put it", "in the words of")
-_WORD = re.compile(r"\w[\w’'-]*", re.UNICODE)
+_CUES = re.compile(
+    r"(?<![\w’'-])(?:"
+    + "|".join(re.escape(c) for c in sorted([*PHRASES, *SPEECH_VERBS], key=len, reverse=True))
+    + r")(?![\w’'-])",
+    re.IGNORECASE,
+)
 _CUE_TAIL = re.compile(
     r"^(?:[ \t]+(?:in|on|at|to|from|during|through|via|with|by|when|after|before|while|as)\b[^.;:!?\"“”«»]*"
     r"|[ \t]+(?:reporters|journalists|the\s+\w+|[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*|him|her|them|aides|us)\b)?"
@@ -85,10 +90,7 @@ def _abbreviation_before(text: str, at: int) -> bool:
 
 def verbs_in(text: str, start: int, end: int) -> list[re.Match]:
     """The speech verbs (and `according to`) of `text[start:end]`, in order."""
-    found = [m for m in _WORD.finditer(text, start, end) if is_speech_verb(m.group())]
-    for phrase in PHRASES:
-        found += list(re.finditer(re.escape(phrase), text[:end], re.IGNORECASE))
-    return sorted((m for m in found if m.start() >= start), key=lambda m: m.start())
+    return list(_CUES.finditer(text, start, end))
 
 
 def verb_phrase(text: str, verb: re.Match, end: int) -> tuple[str, int]:

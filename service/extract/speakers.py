@@ -11,6 +11,7 @@ aliases are the gazetteer: a name (or a handle) found there is that speaker.
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from service.text import name_key
 
@@ -89,7 +90,7 @@ class Entity:
     handle: str | None = None
     confirmed: bool = True  # known to be a speaker or a person, not only a capitalised run
 
-    @property
+    @cached_property
     def tokens(self) -> list[str]:
         """The name's words, honorifics and titles aside."""
         return [t for t in name_key(self.name).split() if t not in KEPT_HONORIFICS]
@@ -221,6 +222,8 @@ class Registry:
     def __init__(self, on_record: dict[str, dict]):
         self.entities: list[Entity] = []
         self._on_record = on_record  # name_key -> speaker on record
+        self._by_form: dict[str, Entity] = {}
+        self._by_word: dict[tuple[int, str], list[Entity]] = {}  # (first 0 / last -1, word) -> names
 
     def named(
         self, name: str, kind: str = "person", role: str | None = None, confirmed: bool = True
@@ -228,25 +231,34 @@ class Registry:
         """The entity `name` refers to (introduced now if new), and how it was resolved:
         alias (on record), surname (a short form of someone named earlier), or new."""
         key = name_key(name)
+        exact = key in self._by_form and name_key(self._by_form[key].name) == key
         if known := self._known(key):
             if role and not known.role:
                 known.role = role
             known.confirmed = known.confirmed or confirmed
-            if key not in known.forms:
+            if not exact:
                 return known, "surname"
             return known, "alias" if known.record else ("new" if known.kind == "person" else "organisation")
         entity = Entity(name=name, kind=kind, role=role, forms={key}, confirmed=confirmed)
         entity.record = self._on_record.get(key)
         if entity.record:
             entity.kind = entity.record["kind"]
-        self.entities.append(entity)
+        self._add(entity)
         return entity, "alias" if entity.record else ("organisation" if kind != "person" else "new")
 
     def described(self, description: str) -> Entity:
         """An unnamed source; a later "the official" refers back to it."""
         entity = Entity(name=description, kind="unnamed", forms={name_key(description)})
-        self.entities.append(entity)
+        self._add(entity)
         return entity
+
+    def _add(self, entity: Entity) -> None:
+        self.entities.append(entity)
+        for form in entity.forms:
+            self._by_form.setdefault(form, entity)
+        if entity.kind != "unnamed" and len(entity.tokens) > 1:
+            for position in (0, -1):
+                self._by_word.setdefault((position, entity.tokens[position]), []).append(entity)
 
     def definite(self, phrase: str) -> Entity | None:
         """Who a definite phrase refers to: the unnamed source with the same noun ("the
@@ -282,24 +294,15 @@ class Registry:
         return entity
 
     def _known(self, key: str) -> Entity | None:
-        words = [
-            w for w in key.split() if w not in HONORIFICS | KEPT_HONORIFICS and w.rstrip(".") not in TITLES
-        ]
-        for entity in self.entities:
-            if key in entity.forms:
-                return entity
-        if not words:
+        if key in self._by_form:
+            return self._by_form[key]
+        words = [w for w in key.split() if w not in HONORIFICS | KEPT_HONORIFICS and w.rstrip(".") not in TITLES]
+        if len(words) != 1:
             return None
-        return self._by_surname(words)
-
-    def _by_surname(self, words: list[str]) -> Entity | None:
-        people = [
-            e for e in self.entities if e.kind in ("person", "organisation") and len(e.tokens) > len(words)
-        ]
-        for position in (-1, 0):
-            for entity in people:
-                tokens = entity.tokens
-                if len(words) == 1 and tokens[position] == words[0]:
-                    entity.forms.add(" ".join(words))
+        for position in (-1, 0):  # a surname ("Ushakov"), or a family name written first ("Kim")
+            for entity in self._by_word.get((position, words[0]), []):
+                if entity.kind in ("person", "organisation"):
+                    entity.forms.add(key)
+                    self._by_form[key] = entity
                     return entity
         return None
