@@ -48,8 +48,10 @@ def main() -> None:
     for label, stems in (("all", list(rows)), ("tuned on", tuned), ("held out", held)):
         if stems:
             _print_total(label + f" ({', '.join(stems)})", [rows[s] for s in stems])
-    print(f"\nspeed: {speed([_article(p) for p in articles], lookup, options.seconds):.1f} articles/s on one core "
-          f"(load average {os.getloadavg()[0]:.2f})")  # fmt: skip
+    print(
+        f"\nspeed: {speed([_article(p) for p in articles], lookup, options.seconds):.1f} articles/s on one core "
+        f"(load average {os.getloadavg()[0]:.2f})"
+    )
     score_seeds(shared / "seeds", lookup)
 
 
@@ -94,8 +96,9 @@ def _article(path: Path) -> Article:
     title, publisher, day, url, *_ = path.read_text().split("\n", 4)
     text = path.read_text().split("\n\n", 1)[1]
     published = datetime.fromisoformat(day).replace(tzinfo=UTC)
-    return Article(text, url=None if url == "unknown" else url, title=title, publisher=publisher,
-                   published_at=published)  # fmt: skip
+    return Article(
+        text, url=None if url == "unknown" else url, title=title, publisher=publisher, published_at=published
+    )
 
 
 def score_article(path: Path, gold: list[dict], lookup) -> dict:
@@ -105,10 +108,14 @@ def score_article(path: Path, gold: list[dict], lookup) -> dict:
     exact = _match(quoted, gold, lambda p, g: statement_key(p.text) == statement_key(g["text"]))
     overlap = _match(quoted, gold, lambda p, g: _overlap(p.text, g["text"]) >= 0.8)
     row = {
-        "proposed": len(quoted), "gold": len(gold), "exact": len(exact), "overlap": len(overlap),
-        "speaker": sum(_same_speaker(p, g) for p, g in exact), "kind": sum(p.kind == g["kind"] for p, g in exact),
+        "proposed": len(quoted),
+        "gold": len(gold),
+        "exact": len(exact),
+        "overlap": len(overlap),
+        "speaker": sum(_same_speaker(p, g) for p, g in exact),
+        "kind": sum(p.kind == g["kind"] for p, g in exact),
         "indirect": len(proposals) - len(quoted),
-    }  # fmt: skip
+    }
     if os.environ.get("BENCH_VERBOSE") or "--verbose" in os.sys.argv:
         _explain(path.stem, quoted, gold, exact)
     return row
@@ -156,12 +163,16 @@ def _explain(stem: str, proposals, gold, exact) -> None:
             print(f"  {stem} extra  {p.kind:7} {_who(p)[:30]:30} {p.text[:70]!r}")
     for g in gold:
         if id(g) not in matched_g:
-            print(f"  {stem} missed {g['kind']:7} {str(g['speaker'] or g.get('speaker_description'))[:30]:30} "
-                  f"{g['text'][:70]!r}")  # fmt: skip
+            print(
+                f"  {stem} missed {g['kind']:7} {str(g['speaker'] or g.get('speaker_description'))[:30]:30} "
+                f"{g['text'][:70]!r}"
+            )
     for p, g in exact:
         if not _same_speaker(p, g):
-            print(f"  {stem} who?   {_who(p)[:30]:30} gold {g['speaker'] or g.get('speaker_description')!r} "
-                  f"{g['text'][:40]!r}")  # fmt: skip
+            print(
+                f"  {stem} who?   {_who(p)[:30]:30} gold {g['speaker'] or g.get('speaker_description')!r} "
+                f"{g['text'][:40]!r}"
+            )
 
 
 def _who(proposal) -> str:
@@ -173,8 +184,10 @@ def _ratio(part: int, whole: int) -> str:
 
 
 def _print_table(rows: dict[str, dict]) -> None:
-    print(f"\n{'article':8} {'gold':>4} {'prop':>4} {'P':>6} {'R':>6} {'P@0.8':>6} {'R@0.8':>6} "
-          f"{'speaker':>7} {'kind':>6} {'indir':>5}")  # fmt: skip
+    print(
+        f"\n{'article':8} {'gold':>4} {'prop':>4} {'P':>6} {'R':>6} {'P@0.8':>6} {'R@0.8':>6} "
+        f"{'speaker':>7} {'kind':>6} {'indir':>5}"
+    )
     for stem, r in rows.items():
         print(_line(stem, r))
 
@@ -208,8 +221,11 @@ def score_seeds(seeds: Path, lookup) -> None:
     expected = [json.loads(line) for line in EXAMPLES.read_text().splitlines()]
     expected = [q for q in expected if q["kind"] != "indirect"]
     published = datetime(2019, 4, 24, tzinfo=UTC)
-    proposals = [p for path in sorted(seeds.glob("*.txt")) for p in propose(Article(path.read_text(),
-                 published_at=published), lookup)]  # fmt: skip
+    proposals = [
+        p
+        for path in sorted(seeds.glob("*.txt"))
+        for p in propose(Article(path.read_text(), published_at=published), lookup)
+    ]
     right = 0
     for quote in expected:
         found = next((p for p in proposals if _overlap(p.text, quote["text"]) >= 0.8), None)
@@ -218,8 +234,10 @@ def score_seeds(seeds: Path, lookup) -> None:
         if not ok:
             who = _who(found) if found else "not found"
             print(f"  seed miss: {quote['text'][:60]!r} ({who})")
-    print(f"\nseed articles: {right}/{len(expected)} direct and partial quotes found with the right speaker "
-          f"({right / len(expected):.1%}); {len(proposals)} proposals in all")  # fmt: skip
+    print(
+        f"\nseed articles: {right}/{len(expected)} direct and partial quotes found with the right speaker "
+        f"({right / len(expected):.1%}); {len(proposals)} proposals in all"
+    )
 
 
 def _seed_speaker(proposal, quote: dict) -> bool:

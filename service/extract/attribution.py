@@ -65,9 +65,9 @@ def sentences(masked: str) -> list[tuple[int, int]]:
     return [b for start, end in paragraphs(masked) for b in sentence_bounds(masked, start, end)]
 
 
-def attributed(text: str) -> tuple[list[Quoted], str, list[tuple[int, int]]]:
+def attributed(text: str) -> tuple[list[Quoted], str, list[tuple[int, int]], list[Span]]:
     """The quoted spans of `text` that are quotes, each with its cue and speaker phrase;
-    also the masked text and its sentences."""
+    also the masked text, its sentences, and every quoted span."""
     spans = quoted_spans(text)
     masked = mask(text, spans)
     bounds = sentences(masked)
@@ -79,7 +79,7 @@ def attributed(text: str) -> tuple[list[Quoted], str, list[tuple[int, int]]]:
         quoted = _read(text, masked, span, sentence, found[-1] if found else None)
         if quoted is not None:
             found.append(quoted)
-    return found, masked, bounds
+    return found, masked, bounds, spans
 
 
 def _read(

@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from service.extract.attribution import Quoted, attributed
 from service.extract.dates import said_on
+from service.extract.quotes import Span
 from service.extract.speakers import (
     HONORIFICS,
     KEPT_HONORIFICS,
@@ -121,12 +122,14 @@ def propose(article: Article, lookup: Lookup) -> list[Proposal]:
     """Every quote of `article`, attributed, in the order of the text."""
     text = article.text
     embedded = tweets(text)
-    quoted, masked, bounds = attributed(text)
+    quoted, masked, bounds, spans = attributed(text)
     quoted = [q for q in quoted if not _inside_tweet(q, embedded, text)]
     registry = Registry(lookup(_candidate_names(masked, quoted, embedded)))
     reader = _Reader(article, registry, masked)
-    proposals = [reader.tweet(tweet, _translation(text, tweet, quoted)) for tweet in embedded]
-    quoted = [q for q in quoted if not any(_translation(text, t, [q]) for t in embedded)]
+    translations = {tweet: _translation(text, tweet, spans) for tweet in embedded}
+    proposals = [reader.tweet(tweet, translation) for tweet, translation in translations.items()]
+    translated = {span.open_mark for span in translations.values() if span is not None}
+    quoted = [q for q in quoted if q.span.open_mark not in translated]
     for sentence in bounds:
         reader.sentence(sentence)
         for item in (q for q in quoted if sentence[0] <= q.span.open_mark < sentence[1]):
@@ -143,14 +146,11 @@ def _inside_tweet(item: Quoted, embedded: list[Tweet], text: str) -> bool:
     return any(t.start <= item.span.open_mark < t.signature_end for t in embedded)
 
 
-def _translation(text: str, tweet: Tweet, quoted: list[Quoted]) -> Quoted | None:
+def _translation(text: str, tweet: Tweet, spans: list[Span]) -> Span | None:
     """The quoted paragraph right after a tweet's signature: its translation."""
     following = text[tweet.signature_end :]
     gap = len(following) - len(following.lstrip())
-    for item in quoted:
-        if item.span.open_mark == tweet.signature_end + gap:
-            return item
-    return None
+    return next((span for span in spans if span.open_mark == tweet.signature_end + gap), None)
 
 
 def _candidate_names(masked: str, quoted: list[Quoted], embedded: list[Tweet]) -> list[str]:
@@ -212,7 +212,7 @@ class _Reader:
             or bool(re.match(r"^,\s+(?:a|an|the|who|chief|head)\b", after))
         )
 
-    def tweet(self, tweet: Tweet, translation: Quoted | None) -> "Proposal":
+    def tweet(self, tweet: Tweet, translation: Span | None) -> "Proposal":
         """An embedded tweet: a direct quote by its author, dated by the tweet."""
         entity, how = self.registry.named(tweet.author, "person")
         if not entity.record and (handled := self.registry.on_record_entity(tweet.handle)):
@@ -221,7 +221,7 @@ class _Reader:
         words = self.article.text[tweet.start : tweet.end]
         translations = []
         if translation is not None:
-            inner = translation.span.text(self.article.text).strip()
+            inner = translation.text(self.article.text).strip()
             translations = [{"lang": language(inner, self.article.lang), "text": inner}]
         proposal = Proposal(
             words, language(words, self.article.lang), "direct", tweet.start, tweet.end, 0.9, how, "tweet",

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from service.extract.html import NoMainText, read_page
 from service.extract.proposals import Article, Proposal, propose
 from service.imports.formats import Record
 from service.imports.report import ImportStopped, Outcome
@@ -16,7 +17,44 @@ from service.imports.services import ImportOptions, import_records
 from service.speakers.models import Speaker, SpeakerAlias
 from service.text import latin_key, name_key
 
-__all__ = ["Article", "ImportRefused", "Proposal", "extract_article", "import_proposals", "records"]
+__all__ = [
+    "Article",
+    "BadArticle",
+    "ImportRefused",
+    "Proposal",
+    "article_from",
+    "extract_article",
+    "import_proposals",
+    "records",
+]
+
+
+class BadArticle(ValueError):
+    """The article cannot be read: empty, not text, or a page without main text."""
+
+
+def article_from(body: str, html: bool = False, meta: dict | None = None) -> Article:
+    """The article in `body` (its text, or a whole HTML page whose main text and metadata
+    are read); `meta` (url, title, publisher, agency, authors, published_at, lang) wins
+    over what the page says."""
+    meta = {key: value for key, value in (meta or {}).items() if value not in (None, [], ())}
+    if not body.strip():
+        raise BadArticle(f"The article is empty: send its {'HTML' if html else 'text'}.")
+    if "\x00" in body:
+        raise BadArticle("The article contains a NUL character: it is not text.")
+    if html:
+        try:
+            page = read_page(body)
+        except NoMainText as error:
+            raise BadArticle(str(error)) from None
+        found = {
+            "url": page.url, "title": page.title, "publisher": page.publisher, "authors": page.authors,
+            "published_at": page.published_at, "lang": page.lang,
+        }  # fmt: skip
+        return article_from(page.text, meta={k: v for k, v in found.items() if v} | meta)
+    meta["authors"] = tuple(meta.get("authors", ()))
+    meta["lang"] = meta.get("lang") or "en"
+    return Article(body, **meta)
 
 
 def extract_article(session: Session, article: Article) -> list[Proposal]:

@@ -296,7 +296,8 @@ class Registry:
     def _known(self, key: str) -> Entity | None:
         if key in self._by_form:
             return self._by_form[key]
-        words = [w for w in key.split() if w not in HONORIFICS | KEPT_HONORIFICS and w.rstrip(".") not in TITLES]
+        ignored = HONORIFICS | KEPT_HONORIFICS
+        words = [w for w in key.split() if w not in ignored and w.rstrip(".") not in TITLES]
         if len(words) != 1:
             return None
         for position in (-1, 0):  # a surname ("Ushakov"), or a family name written first ("Kim")

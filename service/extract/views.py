@@ -11,8 +11,15 @@ from service import db
 from service.api import accepts
 from service.auth.access import check_scope, requires
 from service.extract import schemas
-from service.extract.html import NoMainText, read_page
-from service.extract.services import Article, ImportRefused, extract_article, import_proposals, records
+from service.extract.services import (
+    Article,
+    BadArticle,
+    ImportRefused,
+    article_from,
+    extract_article,
+    import_proposals,
+    records,
+)
 
 NDJSON = "application/x-ndjson"
 HTML, TEXT, JSON = "text/html", "text/plain", "application/json"
@@ -73,10 +80,13 @@ class Extract(MethodView):
 def read_article() -> Article:
     """The article of the request body: text, HTML or JSON."""
     request = flask.request
-    if request.mimetype == JSON:
-        return _from_json(request.get_json(silent=True))
-    words = _decoded(request.get_data(cache=False), request.mimetype_params.get("charset"))
-    return _from_html(words, {}) if request.mimetype == HTML else _from_text(words, {})
+    try:
+        if request.mimetype == JSON:
+            return _from_json(request.get_json(silent=True))
+        words = _decoded(request.get_data(cache=False), request.mimetype_params.get("charset"))
+        return article_from(words, html=request.mimetype == HTML)
+    except BadArticle as error:
+        abort(422, message=str(error))
 
 
 def _decoded(body: bytes, charset: str | None) -> str:
@@ -101,38 +111,8 @@ def _from_json(body) -> Article:
         given = schemas.ArticleSchema().load(body)
     except ma.ValidationError as error:
         abort(422, errors=error.normalized_messages())
-    meta = {k: v for k, v in given.items() if k not in ("text", "html") and v not in (None, [])}
-    return _from_html(given["html"], meta) if "html" in given else _from_text(given["text"], meta)
-
-
-def _from_text(words: str, meta: dict) -> Article:
-    if not words.strip():
-        abort(422, message="The article is empty: send its text.")
-    if "\x00" in words:
-        abort(422, message="The article contains a NUL character: it is not text.")
-    return Article(words, **_article_meta(meta))
-
-
-def _from_html(html: str, meta: dict) -> Article:
-    if not html.strip():
-        abort(422, message="The article is empty: send its HTML.")
-    try:
-        page = read_page(html.replace("\x00", ""))
-    except NoMainText as error:
-        abort(422, message=str(error))
-    found = {
-        "url": page.url, "title": page.title, "publisher": page.publisher, "authors": list(page.authors),
-        "published_at": page.published_at, "lang": page.lang,
-    }  # fmt: skip
-    return _from_text(page.text, {k: v for k, v in found.items() if v} | meta)
-
-
-def _article_meta(meta: dict) -> dict:
-    meta = dict(meta)
-    if "authors" in meta:
-        meta["authors"] = tuple(meta["authors"])
-    meta["lang"] = meta.get("lang") or "en"
-    return meta
+    meta = {k: v for k, v in given.items() if k not in ("text", "html")}
+    return article_from(given.get("html") or given["text"], html="html" in given, meta=meta)
 
 
 def _store(session, lines: list[dict]) -> None:

@@ -31,7 +31,7 @@ class TestExtract:
         assert ushakov["kind"] == "direct"
         note = ushakov["extraction"]
         assert ARTICLE[note["start"] : note["end"]] == ushakov["text"]
-        assert (note["cue"], note["speaker_resolution"]) == ("told reporters", "alias")
+        assert (note["cue"], note["speaker_resolution"]) == ("told reporters", "surname")
         assert by_text["a first step"]["kind"] == "partial"
         assert by_text["a first step"]["speaker"] == {"name": "Jane Roe", "kind": "person"}
         assert by_text["Nobody expects a deal this week,"]["extraction"]["speaker_resolution"] == "pronoun"
