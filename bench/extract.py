@@ -48,10 +48,8 @@ def main() -> None:
     for label, stems in (("all", list(rows)), ("tuned on", tuned), ("held out", held)):
         if stems:
             _print_total(label + f" ({', '.join(stems)})", [rows[s] for s in stems])
-    print(
-        f"\nspeed: {speed([_article(p) for p in articles], lookup, options.seconds):.1f} articles/s on one core "
-        f"(load average {os.getloadavg()[0]:.2f})"
-    )
+    rate = speed([_article(p) for p in articles], lookup, options.seconds)
+    print(f"\nspeed: {rate:.1f} articles/s on one core (load average {os.getloadavg()[0]:.2f})")
     score_seeds(shared / "seeds", lookup)
 
 
