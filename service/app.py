@@ -9,6 +9,7 @@ from service.auth.views import blp as keys
 from service.config import Settings
 from service.db import Database
 from service.exports.views import blp as export
+from service.extract.views import blp as extract
 from service.imports.views import blp as imports
 from service.quotes.views import blp as quotes
 from service.sources.views import blp as sources
@@ -57,7 +58,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     ).init_app(app)
     api = api_core.OnRecordApi(app)
     api.register_converter(api_core.IdConverter, api_core.id_schema)
-    for blueprint in (quotes, speakers, sources, verify, imports, export, keys, system.blp):
+    for blueprint in (quotes, speakers, sources, verify, imports, export, extract, keys, system.blp):
         api.register_blueprint(blueprint)
     limits.init_app(app, settings)
     pages.init_app(app, settings)
