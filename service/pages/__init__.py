@@ -9,6 +9,7 @@ import flask
 from flask_wtf.csrf import CSRFProtect
 
 from service.config import Settings
+from service.pages import extract, views
 from service.pages.present import FILTERS
 from service.pages.views import blp
 
@@ -17,6 +18,7 @@ CONTENT_SECURITY_POLICY = (
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 csrf = CSRFProtect()
+__all__ = ["extract", "init_app", "views"]  # the modules whose routes make up `blp`
 
 
 def init_app(app: flask.Flask, settings: Settings) -> None:

@@ -4,6 +4,8 @@ search highlights and links that cannot carry markup or script, a citation to pa
 Every function takes the API's JSON shape of a record (a schema's `dump`), so a page
 shows exactly what the API returns."""
 
+import functools
+import json
 import re
 import unicodedata
 from datetime import date, datetime
@@ -42,6 +44,7 @@ def timestamp(value: str) -> str:
     return f"{when.day} {when:%B} {when.year}, {when:%H:%M} UTC"
 
 
+@functools.lru_cache(maxsize=512)
 def language(tag: str | None) -> str:
     """A BCP 47 tag's name in English ("ru" → "Russian"); the tag itself if unnamed."""
     if not tag:
@@ -126,6 +129,11 @@ def citation_text(quote: dict, url: str) -> str:
     return "\n".join(lines)
 
 
+def as_json(value) -> str:
+    """A value as JSON text, to carry in a form field (escaped there like any text)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
 def change_text(change) -> str:
     """A history entry's change to one field, "before → after", long values cut short."""
     if isinstance(change, dict) and set(change) == {"before", "after"}:
@@ -152,4 +160,5 @@ FILTERS = {
     "script": script,
     "highlight_lang": highlight_lang,
     "change_text": change_text,
+    "as_json": as_json,
 }

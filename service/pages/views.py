@@ -55,7 +55,7 @@ def search():
     if not errors:
         args.setdefault("sort", "relevance" if "q" in args else "-said_on")
         page = _quote_page(args)
-    return _render(
+    return render(
         "search.html",
         400 if errors else 200,
         form=fields,
@@ -77,7 +77,7 @@ def quote(quote_id: int):
     record = QuoteSchema().dump(quotes.get_quote(session, quote_id))
     history, _, _ = paginate(session, history_listing("quote", quote_id), {"limit": HISTORY_SHOWN})
     page_url = flask.url_for("pages.quote", quote_id=quote_id, _external=True)
-    return _render(
+    return render(
         "quote.html",
         quote=record,
         history=HistoryEntrySchema(many=True).dump(history["items"]),
@@ -92,7 +92,7 @@ def speaker(speaker_id: int):
     record = SpeakerSchema().dump(speakers.get_speaker(db.session(), speaker_id))
     fields, args, errors = forms.quote_filters(flask.request.args, ("q", "cursor", "limit"))
     page = None if errors else _quote_page(args | {"speaker": str(speaker_id), "sort": "-said_on"})
-    return _render(
+    return render(
         "speaker.html", 400 if errors else 200, speaker=record, form=fields, errors=errors, page=page
     )
 
@@ -107,7 +107,7 @@ def verify():
         found = verify_service.verify(db.session(), claim["text"], claim.get("speaker"))
         result = VerdictSchema().dump(found)
         wordings = [compare_wording(claim["text"], _recordings(m["quote"])) for m in result["matches"][:5]]
-    return _render(
+    return render(
         "verify.html",
         400 if errors else 200,
         form=fields,
@@ -118,12 +118,6 @@ def verify():
         match_words=MATCH_WORDS,
         api_url=flask.url_for("verify.Verify", **fields),
     )
-
-
-@blp.get("/extract")
-def extract():
-    """Paste an article, review the quotes proposed, import them."""
-    return _render("extract.html")
 
 
 def _quote_page(args: dict) -> dict:
@@ -137,7 +131,8 @@ def _recordings(quote: dict) -> list[tuple[str, str]]:
     return [(quote["text"], quote["lang"])] + [(t["text"], t["lang"]) for t in quote["translations"]]
 
 
-def _render(template: str, status: int = 200, **context) -> tuple[str, int]:
+def render(template: str, status: int = 200, **context) -> tuple[str, int]:
+    """A page from its template, with its status."""
     return flask.render_template(f"pages/{template}", **context), status
 
 
@@ -146,9 +141,7 @@ def http_error(error: HTTPException):
     """An error as a page: what went wrong, in the service's words."""
     data = getattr(error, "data", None) or {}
     message = data.get("message") or error.description
-    response = flask.make_response(
-        _render("error.html", error.code or 500, title=error.name, message=message)
-    )
+    response = flask.make_response(render("error.html", error.code or 500, title=error.name, message=message))
     for name, value in (data.get("headers") or {}).items():
         response.headers[name] = value
     return response

@@ -148,7 +148,8 @@ PAGES = {
 @pytest.mark.parametrize("name", list(PAGES))
 def test_every_page_passes_axe_and_is_photographed(checked_page, live_server, name, tmp_path):
     first = api(live_server, "/v1/quotes", q="denuclearization")["items"][0]
-    path = PAGES[name] or (f"/quotes/{first['id']}" if name == "quote" else f"/speakers/{first['speaker']['id']}")
+    own = {"quote": f"/quotes/{first['id']}", "speaker": f"/speakers/{first['speaker']['id']}"}
+    path = PAGES[name] or own[name]
     shots = Path(os.environ.get("TEST_SCREENSHOTS_DIR") or tmp_path)
     for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         checked_page.set_viewport_size(viewport)
