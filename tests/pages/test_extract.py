@@ -52,7 +52,7 @@ def test_extract_page_proposes_what_the_api_proposes(client, proposed):
     assert len(api) > 2
     shown = [json.loads(hidden(proposed, f"record-{n}")) for n in range(1, len(api) + 1)]
     assert shown == api
-    assert 'name="record-{}"'.format(len(api) + 1) not in proposed
+    assert f'name="record-{len(api) + 1}"' not in proposed
 
 
 def test_extract_page_marks_each_proposal_in_the_article(client, proposed):
