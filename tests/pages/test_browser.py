@@ -14,6 +14,7 @@ import psycopg
 import pytest
 import requests
 
+from tests.extract.conftest import SEEDS
 from tests.pages.conftest import AXE, DESKTOP, PHONE
 
 SERIOUS = ("serious", "critical")
@@ -137,11 +138,48 @@ def test_hostile_records_are_shown_as_text(page, live_server, write_key):
     assert page.locator("ol.results mark").first.inner_text() == "Pyongyang"
 
 
+def propose_seed(page) -> None:
+    """Paste a seed article into /extract and ask for its quotes."""
+    page.goto("/extract")
+    page.get_by_label("The article").fill((SEEDS / "000_9c77d9f54dba03b2.txt").read_text(encoding="utf-8"))
+    page.get_by_role("button", name="Propose quotes").click()
+    page.wait_for_url("**/extract")
+
+
+def test_extract_a_seed_article_and_import_two_of_its_quotes(page, live_server, write_key):
+    propose_seed(page)
+    proposals = page.locator("fieldset.proposal")
+    assert proposals.count() > 2
+    assert page.locator(".article mark").count() == proposals.count()
+    for number in range(3, proposals.count() + 1):
+        page.get_by_role("checkbox", name="Import this quote").nth(number - 1).uncheck()
+    words = page.get_by_label("Words").nth(1)
+    words.fill(words.input_value().replace("Russia intends", "Russia wants"))
+    page.get_by_label("Write key").fill(write_key)
+    page.get_by_role("button", name="Import the ticked quotes").click()
+
+    outcomes = page.locator("ol.outcomes > li")
+    assert outcomes.count() == 2
+    assert outcomes.nth(1).inner_text().startswith("Recorded as quote")
+    for number in range(2):
+        link = outcomes.nth(number).get_by_role("link")
+        quote_id = int(link.get_attribute("href").rsplit("/", 1)[1])
+        stored = api(live_server, f"/v1/quotes/{quote_id}")
+        assert stored["text"] == outcomes.nth(number).locator("q").inner_text()
+    assert stored["text"].startswith("Russia wants") and stored["status"] == "unverified"
+    link.click()
+    assert page.locator("blockquote.quote-body p").inner_text() == stored["text"]
+
+    propose_seed(page)  # the key is remembered in this tab
+    assert page.get_by_label("Write key").input_value() == write_key
+
+
 PAGES = {
     "search": "/?q=denuclearization",
     "quote": None,  # the first search result
     "speaker": None,  # its speaker
     "verify": "/verify?text=Russia+will+be+ready+to+do+everything+to+facilitate&speaker=Vladimir+Putin",
+    "extract": None,  # the proposals of a seed article
 }
 
 
@@ -149,11 +187,15 @@ PAGES = {
 def test_every_page_passes_axe_and_is_photographed(checked_page, live_server, name, tmp_path):
     first = api(live_server, "/v1/quotes", q="denuclearization")["items"][0]
     own = {"quote": f"/quotes/{first['id']}", "speaker": f"/speakers/{first['speaker']['id']}"}
-    path = PAGES[name] or own[name]
+    path = PAGES[name] or own.get(name)
     shots = Path(os.environ.get("TEST_SCREENSHOTS_DIR") or tmp_path)
     for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         checked_page.set_viewport_size(viewport)
-        checked_page.goto(path)
+        if name == "extract":
+            propose_seed(checked_page)
+            checked_page.locator("#quote-1").scroll_into_view_if_needed()
+        else:
+            checked_page.goto(path)
         checked_page.add_script_tag(path=str(AXE))
         results = checked_page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
         serious = [

@@ -127,6 +127,14 @@ class TestQuotePage:
         html = page(client, "/quotes/999999999", status=404)
         assert "No quote with id 999999999." in html
 
+    def test_merged_quote_page_redirects_to_the_survivor(self, client):
+        kept = post(client, QUOTE)
+        twin = post(client, QUOTE | {"speaker": {"name": "Testy Speakerson"}})
+        merge = {"into": kept["speaker"]["id"]}
+        assert client.post(f"/v1/speakers/{twin['speaker']['id']}/merge", json=merge).status_code == 200
+        response = client.get(f"/quotes/{twin['id']}")
+        assert response.status_code == 308 and response.headers["Location"] == f"/quotes/{kept['id']}"
+
 
 class TestSpeakerPage:
     def test_speaker_page_lists_their_quotes_newest_first(self, client):
