@@ -52,5 +52,7 @@ def _check_request() -> flask.Response | None:
 def _security_headers(response: flask.Response) -> flask.Response:
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # Links out carry no address of ours; same-origin form posts keep theirs (flask-wtf
+    # checks the Referer of a POST over HTTPS).
+    response.headers["Referrer-Policy"] = "same-origin"
     return response

@@ -2,6 +2,7 @@
 API view calls, with the same arguments, and renders the API's JSON shape of the result."""
 
 import logging
+from urllib.parse import urlsplit
 
 import flask
 from sqlalchemy.exc import OperationalError
@@ -123,7 +124,15 @@ def verify():
 def _quote_page(args: dict) -> dict:
     """One page of `GET /v1/quotes` with these arguments, as the API returns it."""
     body, _, _ = paginate(db.session(), quotes.quote_listing(args), args)
-    return {"items": QuoteSchema(many=True).dump(body["items"]), "next": body["next"]}
+    return {"items": QuoteSchema(many=True).dump(body["items"]), "next": _path(body["next"])}
+
+
+def _path(url: str | None) -> str | None:
+    """A link on this site as a path and query (not trusting the request's Host)."""
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
 
 
 def _recordings(quote: dict) -> list[tuple[str, str]]:

@@ -65,7 +65,8 @@ class TestSearchPage:
         first = page(client, "/", limit="5")
         next_url = re.search(r'<a href="([^"]+)" rel="next"', first).group(1).replace("&amp;", "&")
         api = client.get("/v1/quotes", query_string={"limit": 10, "sort": "-said_on"}).get_json()
-        second = page(client, next_url.split("localhost", 1)[1])
+        assert next_url.startswith("/?")
+        second = page(client, next_url)
         assert quote_links(first) + quote_links(second) == [q["id"] for q in api["items"]]
 
     def test_search_page_links_the_export_with_the_same_filters(self, client):
@@ -121,7 +122,7 @@ class TestQuotePage:
     def test_quote_page_sends_a_strict_content_security_policy(self, client):
         response = client.get("/quotes/1")
         assert "script-src 'self'" in response.headers["Content-Security-Policy"]
-        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert response.headers["Referrer-Policy"] == "same-origin"
 
     def test_quote_page_of_an_unknown_quote_is_a_page_too(self, client):
         html = page(client, "/quotes/999999999", status=404)
