@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from service.extract.attribution import Quoted, attributed
 from service.extract.dates import said_on
+from service.extract.indirect import reported
 from service.extract.quotes import Span
 from service.extract.speakers import (
     HONORIFICS,
@@ -130,10 +131,12 @@ def propose(article: Article, lookup: Lookup) -> list[Proposal]:
     proposals = [reader.tweet(tweet, translation) for tweet, translation in translations.items()]
     translated = {span.open_mark for span in translations.values() if span is not None}
     quoted = [q for q in quoted if q.span.open_mark not in translated]
+    quoted += [q for q in reported(text, bounds) if not _inside_tweet(q, embedded, text)]
+    pending = sorted(quoted, key=lambda q: q.span.open_mark)
     for sentence in bounds:
         reader.sentence(sentence)
-        for item in (q for q in quoted if sentence[0] <= q.span.open_mark < sentence[1]):
-            if proposal := reader.quote(item):
+        while pending and pending[0].span.open_mark < sentence[1]:
+            if proposal := reader.quote(pending.pop(0)):
                 proposals.append(proposal)
     return sorted(proposals, key=lambda p: p.start)
 
