@@ -140,6 +140,8 @@ def _cue_after(masked: str, span: Span, sentence: tuple[int, int]) -> tuple | No
     verb = verbs[0]
     phrase = masked[start : verb.start()]
     words = [w for w in _SPEAKER_TOKEN.findall(phrase) if w.casefold() not in _ADVERBS]
+    if words and words[0].casefold() in _CLAUSE_WORDS:
+        return None  # `“…”, and asked for …`: the sentence goes on, no attribution here
     if words:
         cue, _ = verb_phrase(masked, verb, end)
         return cue, verb.start(), phrase.strip(), start
@@ -175,9 +177,20 @@ def _cue_before(masked: str, span: Span, sentence: tuple[int, int]) -> tuple | N
     verb = verbs[-1]
     cue, _ = verb_phrase(masked, verb, span.open_mark)
     phrase, phrase_start = _subject_before(masked, verb.start(), sentence[0])
+    if _participle_after_comma(masked, verb, sentence[0]):
+        # `…, Lord Baker added, saying there had been a "degeneration"`: the earlier verb's speaker
+        earlier = [v for v in verbs if v.start() < verb.start()] or verbs_in(
+            masked, span.close_mark, sentence[1]
+        )
+        if earlier and (found := _subject_before(masked, earlier[-1].start(), sentence[0]))[0]:
+            phrase, phrase_start = found
     if not phrase and verb.group().casefold() in ("according to", "по словам"):
         phrase, phrase_start = _trim_clause(masked[verb.end() : span.open_mark]).strip(" ,"), verb.end()
     return cue, verb.start(), phrase, phrase_start
+
+
+def _participle_after_comma(masked: str, verb: re.Match, start: int) -> bool:
+    return verb.group().endswith("ing") and masked[start : verb.start()].rstrip().endswith(",")
 
 
 def _verbs_after_partial(masked: str, span: Span, sentence: tuple[int, int]) -> list:

@@ -181,10 +181,18 @@ class _Reader:
         subject = None
         for match in _RUN.finditer(self.masked, *bounds):
             entity = self._introduced(match, bounds)
-            if entity is not None and entity.confirmed:
+            if entity is not None and (entity.confirmed or self._opens(match, bounds)):
                 subject = subject or entity
         if subject is not None and subject.kind == "person" and not _opens_with_pronoun(self.masked, bounds):
             self.salient = subject
+
+    def _opens(self, match: re.Match, bounds: tuple[int, int]) -> bool:
+        """Whether a name is the sentence's subject: it opens the sentence and a verb
+        (a lower-case word) follows ("Margaret Thatcher attempted to …")."""
+        opening = self.masked[bounds[0] : match.start()].split()
+        return all(w.casefold().strip(",") in STARTERS for w in opening) and bool(
+            re.match(r"\s+[a-z]", self.masked[match.end() : match.end() + 2])
+        )
 
     def _introduced(self, match: re.Match, bounds: tuple[int, int]) -> Entity | None:
         """The entity a capitalised run names, registering a new name of two words or more

@@ -298,11 +298,14 @@ class Registry:
             return self._by_form[key]
         ignored = HONORIFICS | KEPT_HONORIFICS
         words = [w for w in key.split() if w not in ignored and w.rstrip(".") not in TITLES]
-        if len(words) != 1:
+        if not words:
             return None
-        for position in (-1, 0):  # a surname ("Ushakov"), or a family name written first ("Kim")
-            for entity in self._by_word.get((position, words[0]), []):
-                if entity.kind in ("person", "organisation"):
+        positions = (-1, 0) if len(words) == 1 else (-1,)
+        for position in positions:  # a surname ("Ushakov", "Eriksson Ek"), a family name first ("Kim")
+            for entity in self._by_word.get((position, words[position]), []):
+                tokens = entity.tokens
+                short = tokens[-len(words) :] if position == -1 else tokens[:1]
+                if entity.kind in ("person", "organisation") and short == words and len(tokens) > len(words):
                     entity.forms.add(key)
                     self._by_form[key] = entity
                     return entity
