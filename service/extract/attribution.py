@@ -13,7 +13,15 @@ from dataclasses import dataclass
 
 from service.extract.cues import sentence_bounds, verb_phrase, verbs_in
 from service.extract.quotes import Span, paragraphs, quoted_spans
-from service.extract.speakers import DETERMINERS, ROLE_NOUNS, STARTERS, TITLES, is_capitalised
+from service.extract.speakers import (
+    DETERMINERS,
+    ORG_WORDS,
+    ROLE_NOUNS,
+    STARTERS,
+    TITLES,
+    is_capitalised,
+    parse_phrase,
+)
 
 MASK = "x"
 _NAMING = re.compile(
@@ -174,9 +182,8 @@ def _cue_before(masked: str, span: Span, sentence: tuple[int, int]) -> tuple | N
         verbs = _verbs_after_partial(masked, span, sentence)
         if not verbs:
             return None
-    verb = verbs[-1]
+    verb, phrase, phrase_start = _nearest_with_subject(masked, verbs, sentence[0])
     cue, _ = verb_phrase(masked, verb, span.open_mark)
-    phrase, phrase_start = _subject_before(masked, verb.start(), sentence[0])
     if _participle_after_comma(masked, verb, sentence[0]):
         # `…, Lord Baker added, saying there had been a "degeneration"`: the earlier verb's speaker
         earlier = [v for v in verbs if v.start() < verb.start()] or verbs_in(
@@ -187,6 +194,17 @@ def _cue_before(masked: str, span: Span, sentence: tuple[int, int]) -> tuple | N
     if not phrase and verb.group().casefold() in ("according to", "по словам"):
         phrase, phrase_start = _trim_clause(masked[verb.end() : span.open_mark]).strip(" ,"), verb.end()
     return cue, verb.start(), phrase, phrase_start
+
+
+def _nearest_with_subject(masked: str, verbs: list[re.Match], start: int) -> tuple[re.Match, str, int]:
+    """The verb nearest the quote whose subject names someone (`states` in "in all states"
+    has none), with that subject."""
+    for verb in reversed(verbs):
+        phrase, phrase_start = _subject_before(masked, verb.start(), start)
+        if phrase and parse_phrase(phrase) is not None:
+            return verb, phrase, phrase_start
+    phrase, phrase_start = _subject_before(masked, verbs[-1].start(), start)
+    return verbs[-1], phrase, phrase_start
 
 
 def _participle_after_comma(masked: str, verb: re.Match, start: int) -> bool:
@@ -203,7 +221,7 @@ def _subject_before(masked: str, verb_start: int, sentence_start: int) -> tuple[
     skipping adverbs; else the sentence's subject when the verb is coordinated
     (`Pompeo disregarded … and said`)."""
     tokens = list(_SPEAKER_TOKEN.finditer(masked, sentence_start, verb_start))
-    while tokens and tokens[-1].group().casefold() in _ADVERBS:
+    while tokens and _adverb(tokens[-1].group()):
         tokens.pop()
     kept = []
     for token in reversed(tokens):
@@ -218,11 +236,17 @@ def _subject_before(masked: str, verb_start: int, sentence_start: int) -> tuple[
     return _sentence_subject(masked, sentence_start, verb_start)
 
 
+def _adverb(word: str) -> bool:
+    return word.casefold() in _ADVERBS or (word.islower() and word.endswith("ly") and len(word) > 4)
+
+
 def _speaker_word(word: str, kept: list) -> bool:
     lowered = word.casefold()
+    if lowered == "and":  # "the Russian and Syrian defense ministries"
+        return bool(kept) and is_capitalised(kept[0].group())
     if lowered in _CLAUSE_WORDS or word == ",":
         return False
-    if is_capitalised(word) or lowered in DETERMINERS or lowered in ROLE_NOUNS or lowered in TITLES:
+    if is_capitalised(word) or lowered in DETERMINERS | ROLE_NOUNS | TITLES | ORG_WORDS:
         return True
     if lowered in ("he", "she", "they", "it", "we", "i"):
         return not kept or True

@@ -61,7 +61,9 @@ ROLE_NOUNS = frozenset(
         "resident residents witness witnesses person people man woman worker workers refugee "
         "teacher teachers protesters crowd lawyer attorney executive employee staff crew "
         "representative representatives leader leaders minister secretary envoy professor "
-        "president chairman director researcher student students officials, activist activists"
+        "president chairman director researcher student students activist activists doctors "
+        "physicians nurses lawyers scientists researchers economists investigators prosecutors "
+        "authorities agency ministry ministries government company analysts organizers organisers"
     ).split()
 )
 STARTERS = frozenset(
