@@ -262,9 +262,10 @@ def _sentence_subject(masked: str, start: int, end: int) -> tuple[str, int]:
     kept = []
     for token in tokens:
         word = token.group()
-        if word == "," or not (is_capitalised(word) or word.casefold() in TITLES):
+        possessed = kept and kept[-1].group().endswith(("'s", "’s")) and word.islower()
+        if word == "," or not (is_capitalised(word) or word.casefold() in TITLES or possessed):
             break
-        kept.append(token)
+        kept.append(token)  # "Nisan Ahmado's source" is the source, not Nisan Ahmado
     if kept:
         return masked[kept[0].start() : kept[-1].end()], kept[0].start()
     return "", start

@@ -25,6 +25,7 @@ from service.extract.speakers import (
     Entity,
     Phrase,
     Registry,
+    gender_of,
     is_capitalised,
     is_organisation,
     join_name,
@@ -174,6 +175,7 @@ class _Reader:
         self.published = article.published_at.date() if article.published_at else None
         self.salient: Entity | None = None
         self.last: Entity | None = None  # the last quote's speaker
+        self.history: list[Entity] = []  # people in the order they became salient
         self.previous: tuple[Entity, str] | None = None
 
     def sentence(self, bounds: tuple[int, int]) -> None:
@@ -184,7 +186,17 @@ class _Reader:
             if entity is not None and (entity.confirmed or self._opens(match, bounds)):
                 subject = subject or entity
         if subject is not None and subject.kind == "person" and not _opens_with_pronoun(self.masked, bounds):
-            self.salient = subject
+            self._make_salient(subject)
+
+    def _make_salient(self, entity: Entity) -> None:
+        self.salient = entity
+        self.history.append(entity)
+
+    def _pronoun(self, pronoun: str) -> Entity | None:
+        """The most recently salient person the pronoun can stand for: `she` skips a
+        Mr or a Sir."""
+        wanted = "f" if pronoun in ("she", "она") else "m"
+        return next((e for e in reversed(self.history) if e.gender in (None, wanted)), None)
 
     def _opens(self, match: re.Match, bounds: tuple[int, int]) -> bool:
         """Whether a name is the sentence's subject: it opens the sentence and a verb
@@ -203,6 +215,7 @@ class _Reader:
         name = join_name(words)
         known = self.registry.known(name)
         if known is not None:
+            known.gender = known.gender or gender_of(role)
             return known
         if len(words) < 2:
             return None
@@ -210,6 +223,7 @@ class _Reader:
         confirmed = kind == "person" and (bool(role) or self._looks_like_person(match, name, bounds))
         role_text = " ".join(role) or _role_before(self.masked, match.start(), bounds[0])
         entity, _ = self.registry.named(name, kind, role_text if kind == "person" else None, confirmed)
+        entity.gender = entity.gender or gender_of(role)
         return entity
 
     def _looks_like_person(self, match: re.Match, name: str, bounds: tuple[int, int]) -> bool:
@@ -251,7 +265,7 @@ class _Reader:
         entity.confirmed = True
         self.last = entity
         if entity.kind in ("person", "unnamed"):
-            self.salient = entity
+            self._make_salient(entity)
         text = self.article.text
         words = item.span.text(text)
         confidence = min(CONFIDENCE[item.kind], REFERRED.get(how, 1.0))
@@ -284,7 +298,7 @@ class _Reader:
         if phrase.form == "description":
             return self.registry.described(phrase.text), "description"
         if phrase.form == "pronoun":
-            target = self.salient if phrase.text in ("he", "she", "он", "она") else self.last
+            target = self._pronoun(phrase.text) if phrase.text in ("he", "she", "он", "она") else self.last
             return (target, "pronoun") if target else None
         if phrase.form == "document":
             return self._document(phrase)

@@ -50,7 +50,7 @@ ORG_WORDS = frozenset(
         "board network channel broadcaster tv radio press media campaign coalition alliance "
         "federation ministries forces guard team club airlines twitter google facebook "
         "microsoft apple amazon reuters ap afp kcna ria tass nhk yonhap bbc cnn nbc abc "
-        "cbs fox telegraph guardian statement letter report tweet doctors unit"
+        "cbs fox telegraph guardian doctors unit"
     ).split()
 )
 DOCUMENT_WORDS = frozenset("statement letter report note memo release post tweet message email".split())
@@ -91,6 +91,7 @@ class Entity:
     record: dict | None = None  # the speaker on record: {"id", "name", "kind", "aliases"}
     handle: str | None = None
     confirmed: bool = True  # known to be a speaker or a person, not only a capitalised run
+    gender: str | None = None  # "m" or "f" when an honorific says so (Mr, Mrs, Sir, Lady…)
 
     @cached_property
     def tokens(self) -> list[str]:
@@ -105,6 +106,18 @@ class Phrase:
     form: str  # pronoun, name, organisation, description, definite, document
     text: str
     role: str | None = None
+
+
+FEMININE = frozenset("mrs mrs. ms ms. miss lady dame madam queen princess she her".split())
+MASCULINE = frozenset("mr mr. sir lord king prince he him his".split())
+
+
+def gender_of(words: list[str]) -> str | None:
+    """ "f" or "m" when a word of the name or its role says so ("Mrs Thatcher")."""
+    lowered = {w.casefold() for w in words}
+    if lowered & FEMININE:
+        return "f"
+    return "m" if lowered & MASCULINE else None
 
 
 def is_capitalised(token: str) -> bool:
@@ -140,6 +153,8 @@ def parse_phrase(phrase: str) -> Phrase | None:
         return Phrase("organisation", _org_name(head))
     if first == "the" and len(words) > 1:
         return Phrase("definite", head)
+    if words[-1].islower() and words[-1] in ROLE_NOUNS:
+        return Phrase("description", text.rstrip(" ,"))  # "Nisan Ahmado's source"
     return None
 
 
