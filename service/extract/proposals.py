@@ -19,6 +19,7 @@ from service.extract.quotes import Span
 from service.extract.speakers import (
     HONORIFICS,
     KEPT_HONORIFICS,
+    ORG_WORDS,
     ROLE_NOUNS,
     STARTERS,
     TITLES,
@@ -176,6 +177,7 @@ class _Reader:
         self.salient: Entity | None = None
         self.last: Entity | None = None  # the last quote's speaker
         self.history: list[Entity] = []  # people in the order they became salient
+        self.last_organisation: Entity | None = None  # the organisation named last
         self.previous: tuple[Entity, str] | None = None
 
     def sentence(self, bounds: tuple[int, int]) -> None:
@@ -183,6 +185,8 @@ class _Reader:
         subject = None
         for match in _RUN.finditer(self.masked, *bounds):
             entity = self._introduced(match, bounds)
+            if entity is not None and entity.kind == "organisation":
+                self.last_organisation = entity
             if entity is not None and (entity.confirmed or self._opens(match, bounds)):
                 subject = subject or entity
         if subject is not None and subject.kind == "person" and not _opens_with_pronoun(self.masked, bounds):
@@ -302,13 +306,20 @@ class _Reader:
             return (target, "pronoun") if target else None
         if phrase.form == "document":
             return self._document(phrase)
-        found = self.registry.definite(phrase.text)
-        if found is not None:
-            return found, "definite"
-        for known in (self.last, self.salient):
-            if known is not None and known.kind == "person":
-                return known, "definite"  # "the assistant to the Russian leader explained"
-        return self.registry.described(phrase.text), "description"
+        found = self.registry.referred(phrase.text) or self._definite(phrase.text)
+        if found is None:
+            return self.registry.described(phrase.text), "description"
+        self.registry.refers(phrase.text, found)  # the same phrase later means the same speaker
+        return found, "definite"
+
+    def _definite(self, phrase: str) -> Entity | None:
+        """Who "the official", "the physicians", "the assistant to the Russian leader" is."""
+        found = self.registry.definite(phrase)
+        if found is None and _collective(phrase):
+            found = self.last_organisation  # "the physicians" after "Doctors for Camp Closure"
+        if found is None:
+            found = next((e for e in (self.last, self.salient) if e is not None and e.kind == "person"), None)
+        return found
 
     def _document(self, phrase: Phrase) -> tuple[Entity, str] | None:
         owner = re.match(r"^(.*?)['’]s\s", phrase.text)
@@ -335,6 +346,12 @@ class _Reader:
                 {"aliases": aliases} if aliases else {}
             )
         return proposal
+
+
+def _collective(phrase: str) -> bool:
+    """A definite phrase for a body rather than a person: "the agency", "the doctors"."""
+    noun = phrase.split()[-1].casefold()
+    return noun in ORG_WORDS or (noun.endswith("s") and noun.rstrip("s") + "s" == noun and len(noun) > 4)
 
 
 def _opens_with_pronoun(masked: str, bounds: tuple[int, int]) -> bool:

@@ -204,7 +204,8 @@ def is_organisation(words: list[str]) -> bool:
 
 def _is_org(name: str, words: list[str]) -> bool:
     tokens = [t.casefold().strip("’'") for t in words]
-    if any(t in ORG_WORDS for t in tokens[-3:]):
+    connected = bool({"of", "for"} & set(tokens))  # "Doctors for Camp Closure", "Ministry of Defence"
+    if any(t in ORG_WORDS for t in (tokens if connected else tokens[-3:])):
         return True
     return bool(re.fullmatch(r"[A-ZА-Я]{2,6}", name or ""))
 
@@ -240,6 +241,7 @@ class Registry:
         self.entities: list[Entity] = []
         self._on_record = on_record  # name_key -> speaker on record
         self._by_form: dict[str, Entity] = {}
+        self._referred: dict[str, Entity] = {}
         self._by_word: dict[tuple[int, str], list[Entity]] = {}  # (first 0 / last -1, word) -> names
 
     def named(
@@ -268,6 +270,14 @@ class Registry:
         entity = Entity(name=description, kind="unnamed", forms={name_key(description)})
         self._add(entity)
         return entity
+
+    def referred(self, phrase: str) -> Entity | None:
+        """Who a definite phrase was found to mean the last time the article used it."""
+        return self._referred.get(name_key(phrase))
+
+    def refers(self, phrase: str, entity: Entity) -> None:
+        """Remember who a definite phrase means."""
+        self._referred[name_key(phrase)] = entity
 
     def _add(self, entity: Entity) -> None:
         self.entities.append(entity)
