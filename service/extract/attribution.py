@@ -38,6 +38,7 @@ _ADVERBS = frozenset(
 _CLAUSE_WORDS = frozenset("which that who whom where when while but and as because although if".split())
 _SPEAKER_TOKEN = re.compile(r"@\w+|[\w’'.&-]+|,", re.UNICODE)
 _PRONOUNS = frozenset("he she they it we".split())
+_OPENERS = STARTERS - _PRONOUNS - DETERMINERS  # "However", "Meanwhile": not part of a speaker phrase
 _LEAD = re.compile(r"[\s,]*(?:[—–-]+\s*)?")
 
 
@@ -185,12 +186,11 @@ def _cue_before(masked: str, span: Span, sentence: tuple[int, int]) -> tuple | N
     verb, phrase, phrase_start = _nearest_with_subject(masked, verbs, sentence[0])
     cue, _ = verb_phrase(masked, verb, span.open_mark)
     if _participle_after_comma(masked, verb, sentence[0]):
-        # `…, Lord Baker added, saying there had been a "degeneration"`: the earlier verb's speaker
-        earlier = [v for v in verbs if v.start() < verb.start()] or verbs_in(
-            masked, span.close_mark, sentence[1]
-        )
-        if earlier and (found := _subject_before(masked, earlier[-1].start(), sentence[0]))[0]:
-            phrase, phrase_start = found
+        # `…, Lord Baker added, saying there had been a "degeneration"`: the speaker of the
+        # verb before it, else the sentence's subject (`Mrs Thatcher marked …, complaining …`)
+        earlier = [v for v in verbs if v.start() < verb.start()]
+        found = _subject_before(masked, earlier[-1].start(), sentence[0]) if earlier else ("", 0)
+        phrase, phrase_start = found if found[0] else _sentence_subject(masked, sentence[0], verb.start())
     if not phrase and verb.group().casefold() in ("according to", "по словам"):
         phrase, phrase_start = _trim_clause(masked[verb.end() : span.open_mark]).strip(" ,"), verb.end()
     return cue, verb.start(), phrase, phrase_start
@@ -229,8 +229,8 @@ def _subject_before(masked: str, verb_start: int, sentence_start: int) -> tuple[
         if not _speaker_word(word, kept):
             break
         kept.insert(0, token)
-    while kept and kept[0].group() == ",":
-        kept.pop(0)
+    while kept and (kept[0].group() == "," or kept[0].group().casefold() in _OPENERS):
+        kept.pop(0)  # "However she eventually concluded"
     if kept:
         return masked[kept[0].start() : kept[-1].end()], kept[0].start()
     return _sentence_subject(masked, sentence_start, verb_start)

@@ -34,6 +34,7 @@ from service.extract.speakers import (
     split_name,
 )
 from service.extract.tweets import Tweet, language, tweets
+from service.fields import MAX_NAME, MAX_NOTE, MAX_TEXT
 from service.text import latin_key, name_key
 
 Lookup = Callable[[list[str]], dict[str, dict]]  # names -> {name_key: speaker on record}
@@ -60,10 +61,10 @@ class Article:
         """The source every proposal cites, as the import takes it."""
         source = {
             "url": self.url,
-            "title": self.title or _first_line(self.text),
-            "publisher": self.publisher,
-            "agency": self.agency,
-            "authors": list(self.authors),
+            "title": fit(self.title or _first_line(self.text), 1000),
+            "publisher": fit(self.publisher, MAX_NAME),
+            "agency": fit(self.agency, MAX_NAME),
+            "authors": [fit(author, MAX_NAME) for author in self.authors[:50]],
             "published_at": self.published_at.isoformat() if self.published_at else None,
             "lang": self.lang,
             "kind": "article",
@@ -97,18 +98,22 @@ class Proposal:
         """The `POST /v1/imports` line for this proposal, with an `extraction` note."""
         record = {"text": self.text, "lang": self.lang, "kind": self.kind, "status": "unverified"}
         if self.speaker:
-            record["speaker"] = self.speaker
+            record["speaker"] = self.speaker | {"name": fit(self.speaker["name"], MAX_NAME)}
         else:
-            record["speaker_description"] = self.speaker_description
+            record["speaker_description"] = fit(self.speaker_description, MAX_NAME)
         optional = {
-            "speaker_role": self.speaker_role,
+            "speaker_role": fit(self.speaker_role, MAX_NAME),
             "said_on": self.said_on.isoformat() if self.said_on else None,
             "said_on_precision": self.said_on_precision if self.said_on else None,
-            "context": self.cue,
+            "context": fit(self.cue, MAX_NOTE),
             "translations": self.translations,
         }
         record |= {key: value for key, value in optional.items() if value}
-        citation = {"source": source, "printed_text": self.printed_text, "attribution": self.attribution}
+        citation = {
+            "source": source,
+            "printed_text": fit(self.printed_text, MAX_TEXT),
+            "attribution": fit(self.attribution, MAX_NOTE),
+        }
         record["citations"] = [{key: value for key, value in citation.items() if value}]
         record["extraction"] = {
             "start": self.start,
@@ -140,7 +145,14 @@ def propose(article: Article, lookup: Lookup) -> list[Proposal]:
         while pending and pending[0].span.open_mark < sentence[1]:
             if proposal := reader.quote(pending.pop(0)):
                 proposals.append(proposal)
-    return sorted(proposals, key=lambda p: p.start)
+    return sorted((p for p in proposals if len(p.text) <= MAX_TEXT), key=lambda p: p.start)
+
+
+def fit(value: str | None, limit: int) -> str | None:
+    """`value` cut to `limit` characters at a word, marked with "…" (the import's limits)."""
+    if value is None or len(value) <= limit:
+        return value
+    return value[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _first_line(text: str) -> str:
