@@ -155,7 +155,11 @@ def _cue_after(masked: str, span: Span, sentence: tuple[int, int]) -> tuple | No
         cue, _ = verb_phrase(masked, verb, end)
         return cue, verb.start(), phrase.strip(), start
     # Inverted: `said Zach Smith, a manager at …`: the verb alone is the cue.
-    return verb.group(), verb.start(), _trim_clause(masked[verb.end() : end]), verb.end()
+    phrase = _trim_clause(masked[verb.end() : end])
+    name = re.match(r"(?:[A-ZА-ЯЁ][\w’'.-]*\s+)*[A-ZА-ЯЁ][\w’'.-]*(?=\s+[a-zа-яё])", phrase)
+    if name:  # `— сказал Песков журналистам`: the name, not the words after it
+        phrase = name.group()
+    return verb.group(), verb.start(), phrase, verb.end() + masked[verb.end() : end].find(phrase)
 
 
 def _attaches_after(masked: str, span: Span, start: int) -> bool:

@@ -64,6 +64,21 @@ class TestExtract:
         assert proposal["speaker"]["name"] == "Yuri Ushakov"
         assert proposal["extraction"]["confidence"] < 0.75
 
+    def test_extract_russian_quotes_with_guillemets_and_a_dash(self, client):
+        article = (
+            "Пресс-секретарь президента Дмитрий Песков прокомментировал встречу.\n"
+            "«Мы готовы сделать всё, чтобы помочь процессу денуклеаризации», — сказал Песков журналистам.\n"
+            "«Это только первый шаг», — заявил он."
+        )
+        proposals = extract(
+            client, json.dumps({"text": article, "lang": "ru"}), "application/json"
+        ).get_json()
+        assert [(p["lang"], p["kind"], p["speaker"]["name"]) for p in proposals] == [
+            ("ru", "direct", "Dmitry Peskov"),
+            ("ru", "direct", "Dmitry Peskov"),
+        ]
+        assert proposals[0]["text"] == "Мы готовы сделать всё, чтобы помочь процессу денуклеаризации"
+
     def test_extract_leaves_scare_quotes_and_titles_out(self, client):
         article = (
             'The party renamed its account "factcheckUK" during the debate. '
