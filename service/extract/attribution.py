@@ -38,6 +38,11 @@ _ADVERBS = frozenset(
 _CLAUSE_WORDS = frozenset("which that who whom where when while but and as because although if".split())
 _SPEAKER_TOKEN = re.compile(r"@\w+|[\w’'.&-]+|,", re.UNICODE)
 _PRONOUNS = frozenset("he she they it we".split())
+_PASSIVE = re.compile(r"\b(?:was|were|is|are|been|being)\s+(?:\w+ly\s+)?\Z")
+_DOCUMENT = re.compile(
+    r"\b[Ii]n\s+((?:a|an|one|the|his|her|their|its)\s+(?:[\w-]+\s+){0,2}"
+    r"(?:note|letter|memo|report|statement|email|briefing|message|post))\b"
+)
 _OPENERS = STARTERS - _PRONOUNS - DETERMINERS  # "However", "Meanwhile": not part of a speaker phrase
 _LEAD = re.compile(r"[\s,]*(?:[—–-]+\s*)?")
 
@@ -204,11 +209,27 @@ def _nearest_with_subject(masked: str, verbs: list[re.Match], start: int) -> tup
     """The verb nearest the quote whose subject names someone (`states` in "in all states"
     has none), with that subject."""
     for verb in reversed(verbs):
-        phrase, phrase_start = _subject_before(masked, verb.start(), start)
+        if _PASSIVE.search(masked, start, verb.start()):
+            phrase, phrase_start = _agent(masked, verb, start)  # "was advised by the No 10 policy unit"
+        else:
+            phrase, phrase_start = _subject_before(masked, verb.start(), start)
         if phrase and parse_phrase(phrase) is not None:
             return verb, phrase, phrase_start
     phrase, phrase_start = _subject_before(masked, verbs[-1].start(), start)
     return verbs[-1], phrase, phrase_start
+
+
+def _agent(masked: str, verb: re.Match, start: int) -> tuple[str, int]:
+    """Who speaks in a passive: the agent after `by`, else the document the sentence
+    names (`In one briefing note she was warned that …`); the subject is the listener."""
+    agent = re.match(
+        r"\s+by\s+((?:the|a|an)\s+)?([^,.;:]+?)(?=\s+(?:to|that|about|on|in|for)\b|[,.;:]|$)",
+        masked[verb.end() :],
+    )
+    if agent:
+        return agent.group(0).split("by", 1)[1].strip(), verb.end() + agent.start(2)
+    document = _DOCUMENT.search(masked, start, verb.start())
+    return (document.group(1), document.start(1)) if document else ("", start)
 
 
 def _participle_after_comma(masked: str, verb: re.Match, start: int) -> bool:

@@ -53,7 +53,9 @@ ORG_WORDS = frozenset(
         "cbs fox telegraph guardian doctors unit"
     ).split()
 )
-DOCUMENT_WORDS = frozenset("statement letter report note memo release post tweet message email".split())
+DOCUMENT_WORDS = frozenset(
+    "statement letter report note memo release post tweet message email briefing".split()
+)
 ROLE_NOUNS = frozenset(
     (
         "official officials spokesman spokeswoman spokesperson source sources member members "
@@ -138,12 +140,13 @@ def parse_phrase(phrase: str) -> Phrase | None:
     words = _TOKEN.findall(head)
     if not words:
         return None
-    if words[-1].casefold() in DOCUMENT_WORDS or (len(words) > 1 and words[-2].casefold() in DOCUMENT_WORDS):
-        return Phrase("document", head)
     first = words[0].casefold()
     if first in INDEFINITE or (len(words) == 1 and first in ROLE_NOUNS):
-        return Phrase("description", text.rstrip(" ,"))
-    if all(w.casefold().rstrip(".") in TITLES | ROLE_NOUNS | {"the", "then"} for w in words):
+        return Phrase("description", text.rstrip(" ,"))  # also "one briefing note"
+    if words[-1].casefold() in DOCUMENT_WORDS or (len(words) > 1 and words[-2].casefold() in DOCUMENT_WORDS):
+        return Phrase("document", head)
+    roles = [w for w in words if w.casefold().rstrip(".") in TITLES | ROLE_NOUNS]
+    if roles and all(w.casefold().rstrip(".") in TITLES | ROLE_NOUNS | {"the", "then"} for w in words):
         return Phrase("definite", head)  # "the then prime minister"
     name, before = _trailing_name(words)
     if name and not _is_org(name, words):
