@@ -13,7 +13,15 @@ from dataclasses import dataclass
 
 from service.extract.cues import sentence_bounds, verb_phrase, verbs_in
 from service.extract.quotes import Span, paragraphs, quoted_spans
-from service.extract.speakers import DETERMINERS, ROLE_NOUNS, STARTERS, TITLES, is_capitalised
+from service.extract.speakers import (
+    DETERMINERS,
+    ORG_WORDS,
+    ROLE_NOUNS,
+    STARTERS,
+    TITLES,
+    is_capitalised,
+    parse_phrase,
+)
 
 MASK = "x"
 _NAMING = re.compile(
@@ -30,6 +38,12 @@ _ADVERBS = frozenset(
 _CLAUSE_WORDS = frozenset("which that who whom where when while but and as because although if".split())
 _SPEAKER_TOKEN = re.compile(r"@\w+|[\w’'.&-]+|,", re.UNICODE)
 _PRONOUNS = frozenset("he she they it we".split())
+_PASSIVE = re.compile(r"\b(?:was|were|is|are|been|being)\s+(?:\w+ly\s+)?\Z")
+_DOCUMENT = re.compile(
+    r"\b[Ii]n\s+((?:a|an|one|the|his|her|their|its)\s+(?:[\w-]+\s+){0,2}"
+    r"(?:note|letter|memo|report|statement|email|briefing|message|post))\b"
+)
+_OPENERS = STARTERS - _PRONOUNS - DETERMINERS  # "However", "Meanwhile": not part of a speaker phrase
 _LEAD = re.compile(r"[\s,]*(?:[—–-]+\s*)?")
 
 
@@ -140,11 +154,17 @@ def _cue_after(masked: str, span: Span, sentence: tuple[int, int]) -> tuple | No
     verb = verbs[0]
     phrase = masked[start : verb.start()]
     words = [w for w in _SPEAKER_TOKEN.findall(phrase) if w.casefold() not in _ADVERBS]
+    if words and words[0].casefold() in _CLAUSE_WORDS:
+        return None  # `“…”, and asked for …`: the sentence goes on, no attribution here
     if words:
         cue, _ = verb_phrase(masked, verb, end)
         return cue, verb.start(), phrase.strip(), start
     # Inverted: `said Zach Smith, a manager at …`: the verb alone is the cue.
-    return verb.group(), verb.start(), _trim_clause(masked[verb.end() : end]), verb.end()
+    phrase = _trim_clause(masked[verb.end() : end])
+    name = re.match(r"(?:[A-ZА-ЯЁ][\w’'.-]*\s+)*[A-ZА-ЯЁ][\w’'.-]*(?=\s+[a-zа-яё])", phrase)
+    if name:  # `— сказал Песков журналистам`: the name, not the words after it
+        phrase = name.group()
+    return verb.group(), verb.start(), phrase, verb.end() + masked[verb.end() : end].find(phrase)
 
 
 def _attaches_after(masked: str, span: Span, start: int) -> bool:
@@ -172,12 +192,48 @@ def _cue_before(masked: str, span: Span, sentence: tuple[int, int]) -> tuple | N
         verbs = _verbs_after_partial(masked, span, sentence)
         if not verbs:
             return None
-    verb = verbs[-1]
+    verb, phrase, phrase_start = _nearest_with_subject(masked, verbs, sentence[0])
     cue, _ = verb_phrase(masked, verb, span.open_mark)
-    phrase, phrase_start = _subject_before(masked, verb.start(), sentence[0])
+    if _participle_after_comma(masked, verb, sentence[0]):
+        # `…, Lord Baker added, saying there had been a "degeneration"`: the speaker of the
+        # verb before it, else the sentence's subject (`Mrs Thatcher marked …, complaining …`)
+        earlier = [v for v in verbs if v.start() < verb.start()]
+        found = _subject_before(masked, earlier[-1].start(), sentence[0]) if earlier else ("", 0)
+        phrase, phrase_start = found if found[0] else _sentence_subject(masked, sentence[0], verb.start())
     if not phrase and verb.group().casefold() in ("according to", "по словам"):
         phrase, phrase_start = _trim_clause(masked[verb.end() : span.open_mark]).strip(" ,"), verb.end()
     return cue, verb.start(), phrase, phrase_start
+
+
+def _nearest_with_subject(masked: str, verbs: list[re.Match], start: int) -> tuple[re.Match, str, int]:
+    """The verb nearest the quote whose subject names someone (`states` in "in all states"
+    has none), with that subject."""
+    for verb in reversed(verbs):
+        if _PASSIVE.search(masked, start, verb.start()):
+            phrase, phrase_start = _agent(masked, verb, start)  # "was advised by the No 10 policy unit"
+        else:
+            phrase, phrase_start = _subject_before(masked, verb.start(), start)
+        if phrase and parse_phrase(phrase) is not None:
+            return verb, phrase, phrase_start
+    phrase, phrase_start = _subject_before(masked, verbs[-1].start(), start)
+    return verbs[-1], phrase, phrase_start
+
+
+def _agent(masked: str, verb: re.Match, start: int) -> tuple[str, int]:
+    """Who speaks in a passive: the agent after `by`, else the document the sentence
+    names (`In one briefing note she was warned that …`); the subject is the listener."""
+    agent = re.match(
+        r"\s+by\s+((?:the|a|an)\s+)?([^,.;:]+?)(?=\s+(?:to|that|about|on|in|for)\b|[,.;:]|$)",
+        masked[verb.end() :],
+    )
+    if agent:
+        return agent.group(0).split("by", 1)[1].strip(), verb.end() + agent.start(2)
+    document = _DOCUMENT.search(masked, start, verb.start())
+    return (document.group(1), document.start(1)) if document else ("", start)
+
+
+def _participle_after_comma(masked: str, verb: re.Match, start: int) -> bool:
+    return verb.group().endswith("ing") and masked[start : verb.start()].rstrip().endswith(",")
 
 
 def _verbs_after_partial(masked: str, span: Span, sentence: tuple[int, int]) -> list:
@@ -190,7 +246,7 @@ def _subject_before(masked: str, verb_start: int, sentence_start: int) -> tuple[
     skipping adverbs; else the sentence's subject when the verb is coordinated
     (`Pompeo disregarded … and said`)."""
     tokens = list(_SPEAKER_TOKEN.finditer(masked, sentence_start, verb_start))
-    while tokens and tokens[-1].group().casefold() in _ADVERBS:
+    while tokens and _adverb(tokens[-1].group()):
         tokens.pop()
     kept = []
     for token in reversed(tokens):
@@ -198,18 +254,24 @@ def _subject_before(masked: str, verb_start: int, sentence_start: int) -> tuple[
         if not _speaker_word(word, kept):
             break
         kept.insert(0, token)
-    while kept and kept[0].group() == ",":
-        kept.pop(0)
+    while kept and (kept[0].group() == "," or kept[0].group().casefold() in _OPENERS):
+        kept.pop(0)  # "However she eventually concluded"
     if kept:
         return masked[kept[0].start() : kept[-1].end()], kept[0].start()
     return _sentence_subject(masked, sentence_start, verb_start)
 
 
+def _adverb(word: str) -> bool:
+    return word.casefold() in _ADVERBS or (word.islower() and word.endswith("ly") and len(word) > 4)
+
+
 def _speaker_word(word: str, kept: list) -> bool:
     lowered = word.casefold()
+    if lowered == "and":  # "the Russian and Syrian defense ministries"
+        return bool(kept) and is_capitalised(kept[0].group())
     if lowered in _CLAUSE_WORDS or word == ",":
         return False
-    if is_capitalised(word) or lowered in DETERMINERS or lowered in ROLE_NOUNS or lowered in TITLES:
+    if is_capitalised(word) or lowered in DETERMINERS | ROLE_NOUNS | TITLES | ORG_WORDS:
         return True
     if lowered in ("he", "she", "they", "it", "we", "i"):
         return not kept or True
@@ -225,9 +287,10 @@ def _sentence_subject(masked: str, start: int, end: int) -> tuple[str, int]:
     kept = []
     for token in tokens:
         word = token.group()
-        if word == "," or not (is_capitalised(word) or word.casefold() in TITLES):
+        possessed = kept and kept[-1].group().endswith(("'s", "’s")) and word.islower()
+        if word == "," or not (is_capitalised(word) or word.casefold() in TITLES or possessed):
             break
-        kept.append(token)
+        kept.append(token)  # "Nisan Ahmado's source" is the source, not Nisan Ahmado
     if kept:
         return masked[kept[0].start() : kept[-1].end()], kept[0].start()
     return "", start

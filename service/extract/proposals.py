@@ -14,16 +14,19 @@ from datetime import date, datetime
 
 from service.extract.attribution import Quoted, attributed
 from service.extract.dates import said_on
+from service.extract.indirect import reported
 from service.extract.quotes import Span
 from service.extract.speakers import (
     HONORIFICS,
     KEPT_HONORIFICS,
+    ORG_WORDS,
     ROLE_NOUNS,
     STARTERS,
     TITLES,
     Entity,
     Phrase,
     Registry,
+    gender_of,
     is_capitalised,
     is_organisation,
     join_name,
@@ -31,6 +34,7 @@ from service.extract.speakers import (
     split_name,
 )
 from service.extract.tweets import Tweet, language, tweets
+from service.fields import MAX_NAME, MAX_NOTE, MAX_TEXT
 from service.text import latin_key, name_key
 
 Lookup = Callable[[list[str]], dict[str, dict]]  # names -> {name_key: speaker on record}
@@ -57,10 +61,10 @@ class Article:
         """The source every proposal cites, as the import takes it."""
         source = {
             "url": self.url,
-            "title": self.title or _first_line(self.text),
-            "publisher": self.publisher,
-            "agency": self.agency,
-            "authors": list(self.authors),
+            "title": fit(self.title or _first_line(self.text), 1000),
+            "publisher": fit(self.publisher, MAX_NAME),
+            "agency": fit(self.agency, MAX_NAME),
+            "authors": [fit(author, MAX_NAME) for author in self.authors[:50]],
             "published_at": self.published_at.isoformat() if self.published_at else None,
             "lang": self.lang,
             "kind": "article",
@@ -94,18 +98,22 @@ class Proposal:
         """The `POST /v1/imports` line for this proposal, with an `extraction` note."""
         record = {"text": self.text, "lang": self.lang, "kind": self.kind, "status": "unverified"}
         if self.speaker:
-            record["speaker"] = self.speaker
+            record["speaker"] = self.speaker | {"name": fit(self.speaker["name"], MAX_NAME)}
         else:
-            record["speaker_description"] = self.speaker_description
+            record["speaker_description"] = fit(self.speaker_description, MAX_NAME)
         optional = {
-            "speaker_role": self.speaker_role,
+            "speaker_role": fit(self.speaker_role, MAX_NAME),
             "said_on": self.said_on.isoformat() if self.said_on else None,
             "said_on_precision": self.said_on_precision if self.said_on else None,
-            "context": self.cue,
+            "context": fit(self.cue, MAX_NOTE),
             "translations": self.translations,
         }
         record |= {key: value for key, value in optional.items() if value}
-        citation = {"source": source, "printed_text": self.printed_text, "attribution": self.attribution}
+        citation = {
+            "source": source,
+            "printed_text": fit(self.printed_text, MAX_TEXT),
+            "attribution": fit(self.attribution, MAX_NOTE),
+        }
         record["citations"] = [{key: value for key, value in citation.items() if value}]
         record["extraction"] = {
             "start": self.start,
@@ -130,12 +138,21 @@ def propose(article: Article, lookup: Lookup) -> list[Proposal]:
     proposals = [reader.tweet(tweet, translation) for tweet, translation in translations.items()]
     translated = {span.open_mark for span in translations.values() if span is not None}
     quoted = [q for q in quoted if q.span.open_mark not in translated]
+    quoted += [q for q in reported(text, bounds) if not _inside_tweet(q, embedded, text)]
+    pending = sorted(quoted, key=lambda q: q.span.open_mark)
     for sentence in bounds:
         reader.sentence(sentence)
-        for item in (q for q in quoted if sentence[0] <= q.span.open_mark < sentence[1]):
-            if proposal := reader.quote(item):
+        while pending and pending[0].span.open_mark < sentence[1]:
+            if proposal := reader.quote(pending.pop(0)):
                 proposals.append(proposal)
-    return sorted(proposals, key=lambda p: p.start)
+    return sorted((p for p in proposals if len(p.text) <= MAX_TEXT), key=lambda p: p.start)
+
+
+def fit(value: str | None, limit: int) -> str | None:
+    """`value` cut to `limit` characters at a word, marked with "…" (the import's limits)."""
+    if value is None or len(value) <= limit:
+        return value
+    return value[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _first_line(text: str) -> str:
@@ -171,6 +188,8 @@ class _Reader:
         self.published = article.published_at.date() if article.published_at else None
         self.salient: Entity | None = None
         self.last: Entity | None = None  # the last quote's speaker
+        self.history: list[Entity] = []  # people in the order they became salient
+        self.last_organisation: Entity | None = None  # the organisation named last
         self.previous: tuple[Entity, str] | None = None
 
     def sentence(self, bounds: tuple[int, int]) -> None:
@@ -178,10 +197,30 @@ class _Reader:
         subject = None
         for match in _RUN.finditer(self.masked, *bounds):
             entity = self._introduced(match, bounds)
-            if entity is not None and entity.confirmed:
+            if entity is not None and entity.kind == "organisation":
+                self.last_organisation = entity
+            if entity is not None and (entity.confirmed or self._opens(match, bounds)):
                 subject = subject or entity
         if subject is not None and subject.kind == "person" and not _opens_with_pronoun(self.masked, bounds):
-            self.salient = subject
+            self._make_salient(subject)
+
+    def _make_salient(self, entity: Entity) -> None:
+        self.salient = entity
+        self.history.append(entity)
+
+    def _pronoun(self, pronoun: str) -> Entity | None:
+        """The most recently salient person the pronoun can stand for: `she` skips a
+        Mr or a Sir."""
+        wanted = "f" if pronoun in ("she", "она") else "m"
+        return next((e for e in reversed(self.history) if e.gender in (None, wanted)), None)
+
+    def _opens(self, match: re.Match, bounds: tuple[int, int]) -> bool:
+        """Whether a name is the sentence's subject: it opens the sentence and a verb
+        (a lower-case word) follows ("Margaret Thatcher attempted to …")."""
+        opening = self.masked[bounds[0] : match.start()].split()
+        return all(w.casefold().strip(",") in STARTERS for w in opening) and bool(
+            re.match(r"\s+[a-z]", self.masked[match.end() : match.end() + 2])
+        )
 
     def _introduced(self, match: re.Match, bounds: tuple[int, int]) -> Entity | None:
         """The entity a capitalised run names, registering a new name of two words or more
@@ -192,6 +231,7 @@ class _Reader:
         name = join_name(words)
         known = self.registry.known(name)
         if known is not None:
+            known.gender = known.gender or gender_of(role)
             return known
         if len(words) < 2:
             return None
@@ -199,6 +239,7 @@ class _Reader:
         confirmed = kind == "person" and (bool(role) or self._looks_like_person(match, name, bounds))
         role_text = " ".join(role) or _role_before(self.masked, match.start(), bounds[0])
         entity, _ = self.registry.named(name, kind, role_text if kind == "person" else None, confirmed)
+        entity.gender = entity.gender or gender_of(role)
         return entity
 
     def _looks_like_person(self, match: re.Match, name: str, bounds: tuple[int, int]) -> bool:
@@ -240,7 +281,7 @@ class _Reader:
         entity.confirmed = True
         self.last = entity
         if entity.kind in ("person", "unnamed"):
-            self.salient = entity
+            self._make_salient(entity)
         text = self.article.text
         words = item.span.text(text)
         confidence = min(CONFIDENCE[item.kind], REFERRED.get(how, 1.0))
@@ -273,17 +314,24 @@ class _Reader:
         if phrase.form == "description":
             return self.registry.described(phrase.text), "description"
         if phrase.form == "pronoun":
-            target = self.salient if phrase.text in ("he", "she", "он", "она") else self.last
+            target = self._pronoun(phrase.text) if phrase.text in ("he", "she", "он", "она") else self.last
             return (target, "pronoun") if target else None
         if phrase.form == "document":
             return self._document(phrase)
-        found = self.registry.definite(phrase.text)
-        if found is not None:
-            return found, "definite"
-        for known in (self.last, self.salient):
-            if known is not None and known.kind == "person":
-                return known, "definite"  # "the assistant to the Russian leader explained"
-        return self.registry.described(phrase.text), "description"
+        found = self.registry.referred(phrase.text) or self._definite(phrase.text)
+        if found is None:
+            return self.registry.described(phrase.text), "description"
+        self.registry.refers(phrase.text, found)  # the same phrase later means the same speaker
+        return found, "definite"
+
+    def _definite(self, phrase: str) -> Entity | None:
+        """Who "the official", "the physicians", "the assistant to the Russian leader" is."""
+        found = self.registry.definite(phrase)
+        if found is None and _collective(phrase):
+            found = self.last_organisation  # "the physicians" after "Doctors for Camp Closure"
+        if found is None:
+            found = next((e for e in (self.last, self.salient) if e is not None and e.kind == "person"), None)
+        return found
 
     def _document(self, phrase: Phrase) -> tuple[Entity, str] | None:
         owner = re.match(r"^(.*?)['’]s\s", phrase.text)
@@ -310,6 +358,12 @@ class _Reader:
                 {"aliases": aliases} if aliases else {}
             )
         return proposal
+
+
+def _collective(phrase: str) -> bool:
+    """A definite phrase for a body rather than a person: "the agency", "the doctors"."""
+    noun = phrase.split()[-1].casefold()
+    return noun in ORG_WORDS or (noun.endswith("s") and noun.rstrip("s") + "s" == noun and len(noun) > 4)
 
 
 def _opens_with_pronoun(masked: str, bounds: tuple[int, int]) -> bool:

@@ -50,10 +50,12 @@ ORG_WORDS = frozenset(
         "board network channel broadcaster tv radio press media campaign coalition alliance "
         "federation ministries forces guard team club airlines twitter google facebook "
         "microsoft apple amazon reuters ap afp kcna ria tass nhk yonhap bbc cnn nbc abc "
-        "cbs fox telegraph guardian statement letter report tweet doctors unit"
+        "cbs fox telegraph guardian doctors unit"
     ).split()
 )
-DOCUMENT_WORDS = frozenset("statement letter report note memo release post tweet message email".split())
+DOCUMENT_WORDS = frozenset(
+    "statement letter report note memo release post tweet message email briefing".split()
+)
 ROLE_NOUNS = frozenset(
     (
         "official officials spokesman spokeswoman spokesperson source sources member members "
@@ -61,7 +63,9 @@ ROLE_NOUNS = frozenset(
         "resident residents witness witnesses person people man woman worker workers refugee "
         "teacher teachers protesters crowd lawyer attorney executive employee staff crew "
         "representative representatives leader leaders minister secretary envoy professor "
-        "president chairman director researcher student students officials, activist activists"
+        "president chairman director researcher student students activist activists doctors "
+        "physicians nurses lawyers scientists researchers economists investigators prosecutors "
+        "authorities agency ministry ministries government company analysts organizers organisers"
     ).split()
 )
 STARTERS = frozenset(
@@ -89,6 +93,7 @@ class Entity:
     record: dict | None = None  # the speaker on record: {"id", "name", "kind", "aliases"}
     handle: str | None = None
     confirmed: bool = True  # known to be a speaker or a person, not only a capitalised run
+    gender: str | None = None  # "m" or "f" when an honorific says so (Mr, Mrs, Sir, Lady…)
 
     @cached_property
     def tokens(self) -> list[str]:
@@ -103,6 +108,18 @@ class Phrase:
     form: str  # pronoun, name, organisation, description, definite, document
     text: str
     role: str | None = None
+
+
+FEMININE = frozenset("mrs mrs. ms ms. miss lady dame madam queen princess she her".split())
+MASCULINE = frozenset("mr mr. sir lord king prince he him his".split())
+
+
+def gender_of(words: list[str]) -> str | None:
+    """ "f" or "m" when a word of the name or its role says so ("Mrs Thatcher")."""
+    lowered = {w.casefold() for w in words}
+    if lowered & FEMININE:
+        return "f"
+    return "m" if lowered & MASCULINE else None
 
 
 def is_capitalised(token: str) -> bool:
@@ -123,12 +140,13 @@ def parse_phrase(phrase: str) -> Phrase | None:
     words = _TOKEN.findall(head)
     if not words:
         return None
-    if words[-1].casefold() in DOCUMENT_WORDS or (len(words) > 1 and words[-2].casefold() in DOCUMENT_WORDS):
-        return Phrase("document", head)
     first = words[0].casefold()
     if first in INDEFINITE or (len(words) == 1 and first in ROLE_NOUNS):
-        return Phrase("description", text.rstrip(" ,"))
-    if all(w.casefold().rstrip(".") in TITLES | ROLE_NOUNS | {"the", "then"} for w in words):
+        return Phrase("description", text.rstrip(" ,"))  # also "one briefing note"
+    if words[-1].casefold() in DOCUMENT_WORDS or (len(words) > 1 and words[-2].casefold() in DOCUMENT_WORDS):
+        return Phrase("document", head)
+    roles = [w for w in words if w.casefold().rstrip(".") in TITLES | ROLE_NOUNS]
+    if roles and all(w.casefold().rstrip(".") in TITLES | ROLE_NOUNS | {"the", "then"} for w in words):
         return Phrase("definite", head)  # "the then prime minister"
     name, before = _trailing_name(words)
     if name and not _is_org(name, words):
@@ -138,6 +156,8 @@ def parse_phrase(phrase: str) -> Phrase | None:
         return Phrase("organisation", _org_name(head))
     if first == "the" and len(words) > 1:
         return Phrase("definite", head)
+    if words[-1].islower() and words[-1] in ROLE_NOUNS:
+        return Phrase("description", text.rstrip(" ,"))  # "Nisan Ahmado's source"
     return None
 
 
@@ -187,7 +207,8 @@ def is_organisation(words: list[str]) -> bool:
 
 def _is_org(name: str, words: list[str]) -> bool:
     tokens = [t.casefold().strip("’'") for t in words]
-    if any(t in ORG_WORDS for t in tokens[-3:]):
+    connected = bool({"of", "for"} & set(tokens))  # "Doctors for Camp Closure", "Ministry of Defence"
+    if any(t in ORG_WORDS for t in (tokens if connected else tokens[-3:])):
         return True
     return bool(re.fullmatch(r"[A-ZА-Я]{2,6}", name or ""))
 
@@ -223,6 +244,7 @@ class Registry:
         self.entities: list[Entity] = []
         self._on_record = on_record  # name_key -> speaker on record
         self._by_form: dict[str, Entity] = {}
+        self._referred: dict[str, Entity] = {}
         self._by_word: dict[tuple[int, str], list[Entity]] = {}  # (first 0 / last -1, word) -> names
 
     def named(
@@ -251,6 +273,14 @@ class Registry:
         entity = Entity(name=description, kind="unnamed", forms={name_key(description)})
         self._add(entity)
         return entity
+
+    def referred(self, phrase: str) -> Entity | None:
+        """Who a definite phrase was found to mean the last time the article used it."""
+        return self._referred.get(name_key(phrase))
+
+    def refers(self, phrase: str, entity: Entity) -> None:
+        """Remember who a definite phrase means."""
+        self._referred[name_key(phrase)] = entity
 
     def _add(self, entity: Entity) -> None:
         self.entities.append(entity)
@@ -298,11 +328,14 @@ class Registry:
             return self._by_form[key]
         ignored = HONORIFICS | KEPT_HONORIFICS
         words = [w for w in key.split() if w not in ignored and w.rstrip(".") not in TITLES]
-        if len(words) != 1:
+        if not words:
             return None
-        for position in (-1, 0):  # a surname ("Ushakov"), or a family name written first ("Kim")
-            for entity in self._by_word.get((position, words[0]), []):
-                if entity.kind in ("person", "organisation"):
+        positions = (-1, 0) if len(words) == 1 else (-1,)
+        for position in positions:  # a surname ("Ushakov", "Eriksson Ek"), a family name first ("Kim")
+            for entity in self._by_word.get((position, words[position]), []):
+                tokens = entity.tokens
+                short = tokens[-len(words) :] if position == -1 else tokens[:1]
+                if entity.kind in ("person", "organisation") and short == words and len(tokens) > len(words):
                     entity.forms.add(key)
                     self._by_form[key] = entity
                     return entity

@@ -55,6 +55,37 @@ class TestExtract:
         response = extract(client, ARTICLE, status=403, headers=headers, query_string={"import": "true"})
         assert response.mimetype == "application/problem+json"
 
+    def test_extract_reported_speech_is_indirect_with_a_lower_confidence(self, client):
+        article = (
+            "Kremlin aide Yury Ushakov spoke on Tuesday. Ushakov said that the meeting will be one on one."
+        )
+        (proposal,) = extract(client, article).get_json()
+        assert (proposal["kind"], proposal["text"]) == ("indirect", "the meeting will be one on one")
+        assert proposal["speaker"]["name"] == "Yuri Ushakov"
+        assert proposal["extraction"]["confidence"] < 0.75
+
+    def test_extract_russian_quotes_with_guillemets_and_a_dash(self, client):
+        article = (
+            "Пресс-секретарь президента Дмитрий Песков прокомментировал встречу.\n"
+            "«Мы готовы сделать всё, чтобы помочь процессу денуклеаризации», — сказал Песков журналистам.\n"
+            "«Это только первый шаг», — заявил он."
+        )
+        proposals = extract(
+            client, json.dumps({"text": article, "lang": "ru"}), "application/json"
+        ).get_json()
+        assert [(p["lang"], p["kind"], p["speaker"]["name"]) for p in proposals] == [
+            ("ru", "direct", "Dmitry Peskov"),
+            ("ru", "direct", "Dmitry Peskov"),
+        ]
+        assert proposals[0]["text"] == "Мы готовы сделать всё, чтобы помочь процессу денуклеаризации"
+
+    def test_extract_leaves_scare_quotes_and_titles_out(self, client):
+        article = (
+            'The party renamed its account "factcheckUK" during the debate. '
+            'Teachers played "We\'re Not Gonna Take It" from the steps.'
+        )
+        assert extract(client, article).get_json() == []
+
     def test_extract_html_reads_main_text_and_metadata(self, client):
         html = (
             "<html><head><title>Summit | Example Times</title>"
