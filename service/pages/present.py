@@ -15,6 +15,7 @@ import langcodes
 from markupsafe import Markup, escape
 
 MARK = re.compile(r"(</?mark>)")
+KIND_NAMES = {"direct": "Direct quote", "partial": "Partial quote", "indirect": "Paraphrase"}
 SAFE_SCHEMES = ("http", "https")
 
 
@@ -148,6 +149,11 @@ def _value_text(value, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def kind_name(kind: str) -> str:
+    """A quote's kind in words: "Direct quote", "Partial quote", "Paraphrase"."""
+    return KIND_NAMES.get(kind, kind)
+
+
 FILTERS = {
     "said_on": said_on,
     "published": published,
@@ -161,4 +167,5 @@ FILTERS = {
     "highlight_lang": highlight_lang,
     "change_text": change_text,
     "as_json": as_json,
+    "kind_name": kind_name,
 }

@@ -9,11 +9,12 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from service import db, errors
+from service import db
+from service.errors import Moved, handle_moved
 from service.history.schemas import HistoryEntrySchema
 from service.history.services import history_listing
 from service.pages import forms
-from service.pages.present import citation_text
+from service.pages.present import KIND_NAMES, citation_text
 from service.pages.wording import compare_wording
 from service.pagination import paginate
 from service.quotes import services as quotes
@@ -31,7 +32,7 @@ blp = flask.Blueprint(
 )
 
 HISTORY_SHOWN = 100
-KINDS = (("direct", "Direct quote"), ("partial", "Partial quote"), ("indirect", "Paraphrase"))
+KINDS = tuple(KIND_NAMES.items())
 SORTS = (("", "Best match, else newest"), ("-said_on", "Newest said first"), ("said_on", "Oldest said first"))
 LANGUAGES = ("en", "ru", "ko", "zh", "ja", "uk", "fr", "de", "es", "ar")
 HEADLINES = {
@@ -157,7 +158,7 @@ def http_error(error: HTTPException):
 
 
 # A merged record's page answers 308 to its survivor's, as the API does.
-blp.register_error_handler(errors.Moved, errors.handle_moved)
+blp.register_error_handler(Moved, handle_moved)
 
 
 @blp.errorhandler(OperationalError)
