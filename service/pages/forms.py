@@ -22,6 +22,7 @@ QUOTE_FILTERS = (
     "limit",
 )
 NOT_EXPORTED = ("sort", "cursor", "limit")
+EXPORTS = (("CSV", "csv"), ("NDJSON", "ndjson"))
 
 
 def given(form: MultiDict, names: tuple[str, ...]) -> dict[str, str]:
@@ -64,5 +65,3 @@ def export_links(fields: dict[str, str]) -> list[tuple[str, str]]:
     filters = {k: v for k, v in fields.items() if k not in NOT_EXPORTED}
     return [(label, "/v1/export?" + urlencode(filters | {"format": fmt})) for label, fmt in EXPORTS]
 
-
-EXPORTS = (("CSV", "csv"), ("NDJSON", "ndjson"))
