@@ -64,4 +64,3 @@ def export_links(fields: dict[str, str]) -> list[tuple[str, str]]:
     """(label, URL) of the export of every quote the filters match, in each format."""
     filters = {k: v for k, v in fields.items() if k not in NOT_EXPORTED}
     return [(label, "/v1/export?" + urlencode(filters | {"format": fmt})) for label, fmt in EXPORTS]
-
