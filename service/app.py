@@ -3,12 +3,13 @@
 import flask
 
 from service import api as api_core
-from service import errors, limits, observability, spec, system
+from service import errors, limits, observability, pages, spec, system
 from service.auth.access import check_access
 from service.auth.views import blp as keys
 from service.config import Settings
 from service.db import Database
 from service.exports.views import blp as export
+from service.extract.views import blp as extract
 from service.imports.views import blp as imports
 from service.quotes.views import blp as quotes
 from service.sources.views import blp as sources
@@ -64,9 +65,10 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     api = api_core.OnRecordApi(app, spec_kwargs={"extra_plugins": [spec.OperationsPlugin(app)]})
     api.register_converter(api_core.IdConverter, api_core.id_schema)
     spec.register_fields(api)
-    for blueprint in (quotes, speakers, sources, verify, imports, export, keys, system.blp):
+    for blueprint in (quotes, speakers, sources, verify, imports, export, extract, keys, system.blp):
         api.register_blueprint(blueprint)
     limits.init_app(app, settings)
+    pages.init_app(app, settings)
     errors.init_app(app)
     system.init_app(app)
     app.before_request(check_access)

@@ -4,6 +4,7 @@ import os
 import sys
 import tempfile
 from contextlib import ExitStack, contextmanager
+from datetime import UTC
 from pathlib import Path
 
 import click
@@ -22,6 +23,7 @@ from service.db import make_engine
 from service.errors import Conflict
 from service.exports.command import export_quotes
 from service.exports.services import FORMATS
+from service.extract.command import DatabaseExtractor, ServerExtractor, extract_files
 from service.imports.command import DatabaseTarget, ServerTarget, import_file
 from service.imports.formats import FormatError
 from service.imports.ndjson import import_lines
@@ -196,6 +198,43 @@ def import_(files, server, key, mode, batch_size, dry_run):
         except (FormatError, OSError, requests.RequestException) as error:
             raise click.ClickException(str(error)) from None
     if not all(all_in):
+        sys.exit(1)
+
+
+@cli.command("extract", with_appcontext=False)
+@click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True, dir_okay=False))
+@click.option("--url", help="The article's URL (one FILE only); an HTML page's canonical URL otherwise.")
+@click.option("--publisher", help="Who published the articles.")
+@click.option("--published-at", type=click.DateTime(), help="When they were published (YYYY-MM-DD…).")
+@click.option("--lang", help="Their language (BCP 47), `en` by default.")
+@click.option("--import", "store", is_flag=True, help="Store the proposals as unverified quotes.")
+@click.option(
+    "--server",
+    metavar="URL",
+    help="Use this running service instead of the database (needs --key to import).",
+)
+@click.option("--key", metavar="KEY", help="API key for --server.")
+def extract(files, url, publisher, published_at, lang, store, server, key):
+    """Propose the quotes of articles in FILES (text or HTML, `-` for stdin).
+
+    Prints the proposals as NDJSON (the import's format, each with its `extraction`
+    note): review them, then `onrecord import`. With --import they are stored at once,
+    as unverified quotes citing the article; running it again stores nothing new.
+    The exit status is 1 if any file could not be read or stored.
+    """
+    if url and len(files) > 1:
+        raise click.UsageError("--url names one article: give one FILE with it.")
+    when = published_at.replace(tzinfo=published_at.tzinfo or UTC) if published_at else None
+    meta = {"url": url, "publisher": publisher, "published_at": when, "lang": lang}
+    with ExitStack() as stack:
+        if server:
+            extractor = ServerExtractor(server, key)
+        else:
+            database = _database(Settings(), stack, exclusive=False)
+            _prepare(database, demo=False)
+            extractor = DatabaseExtractor(database)
+        done = extract_files(list(files), meta, store, extractor)
+    if not done:
         sys.exit(1)
 
 

@@ -1,6 +1,7 @@
 """Configuration: environment variables only, read in this one place."""
 
 import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,4 +62,9 @@ class Settings:
         default_factory=lambda: os.environ.get("ONRECORD_RATE_LIMIT_STORAGE", "memory://")
     )
     public_reads: bool = field(default_factory=lambda: _env_bool("ONRECORD_PUBLIC_READS", True))
+    # Signs the pages' session cookie and CSRF tokens. Unset: a new one for each
+    # `onrecord serve` (its gunicorn workers share it); set it when instances share users.
+    secret_key: str = field(
+        default_factory=lambda: os.environ.get("ONRECORD_SECRET_KEY") or secrets.token_urlsafe(32)
+    )
     log_level: str = field(default_factory=lambda: os.environ.get("ONRECORD_LOG_LEVEL", "info"))

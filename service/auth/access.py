@@ -37,6 +37,13 @@ def check_access() -> flask.Response | None:
     if request.url_rule is None or not request.path.startswith("/v1/"):
         return None
     scope = required_scope(flask.current_app.view_functions[request.endpoint], request.method)
+    return check_scope(scope)
+
+
+def check_scope(scope: str) -> flask.Response | None:
+    """401/403 unless the request may act with `scope` (for a view whose scope depends
+    on its arguments, e.g. `POST /v1/extract?import=true` writes)."""
+    request = flask.request
     secret = _bearer_token(request)
     if secret is None:
         if scope == "read" and flask.current_app.config["PUBLIC_READS"]:

@@ -112,6 +112,10 @@ class QuoteInSchema(QuoteFieldsSchema):
         ma.fields.Nested(CitationInSchema), validate=ma.validate.Length(max=100), load_default=list
     )
     source = ma.fields.Nested(SourceInSchema, metadata={"description": "Shorthand for one citation"})
+    extraction = ma.fields.Dict(
+        load_only=True,
+        metadata={"description": "The reviewer's note `POST /v1/extract` adds to a proposal; not stored"},
+    )
 
     @ma.validates_schema
     def _one_speaker(self, data, **kwargs):
@@ -124,6 +128,7 @@ class QuoteInSchema(QuoteFieldsSchema):
 
     @ma.post_load
     def _source_shorthand(self, data, **kwargs):
+        data.pop("extraction", None)
         if "source" in data:
             data["citations"] = [{"source": data.pop("source")}, *data["citations"]]
         if not data["citations"]:

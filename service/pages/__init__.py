@@ -1,0 +1,58 @@
+"""Pages for people: search, a page per quote and per speaker, verify, extract. Rendered
+by Flask's Jinja templates (autoescaped) from the same service functions as the API.
+
+Forms that POST carry a CSRF token (flask-wtf's CSRFProtect, checked for these pages
+only: the API authenticates by bearer key, which a browser never sends by itself).
+Every page forbids scripts, styles and frames from anywhere but the service itself."""
+
+import flask
+from flask_wtf.csrf import CSRFProtect
+
+from service.config import Settings
+from service.pages import extract, views
+from service.pages.present import FILTERS
+from service.pages.views import blp
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+csrf = CSRFProtect()
+__all__ = ["extract", "init_app", "views"]  # the modules whose routes make up `blp`
+
+
+def init_app(app: flask.Flask, settings: Settings) -> None:
+    """Serve the pages: the blueprint, its template filters, CSRF checks on its forms,
+    the API's rate limit, and its security headers."""
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        WTF_CSRF_CHECK_DEFAULT=False,  # checked in `_check_request`, for the pages only
+        WTF_CSRF_TIME_LIMIT=None,  # valid as long as the browser session: a review can take a while
+        SESSION_COOKIE_NAME="onrecord_session",
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
+    csrf.init_app(app)
+    app.jinja_env.filters.update(FILTERS)
+    app.register_blueprint(blp)
+    for limiter in app.extensions.get("limiter", ()):
+        limiter.limit(settings.rate_limit)(blp)
+
+
+@blp.before_request
+def _check_request() -> flask.Response | None:
+    """Pages are reads: off when reads need a key. A POST needs the form's CSRF token."""
+    if not flask.current_app.config["PUBLIC_READS"]:
+        flask.abort(403, "Reading needs an API key here, so the pages are off: use the API.")
+    if flask.request.method == "POST":
+        csrf.protect()
+    return None
+
+
+@blp.after_request
+def _security_headers(response: flask.Response) -> flask.Response:
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    # Links out carry no address of ours; same-origin form posts keep theirs (flask-wtf
+    # checks the Referer of a POST over HTTPS).
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
