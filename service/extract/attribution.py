@@ -9,14 +9,14 @@ verb in their sentence are scare quotes, names or titles, and are left out.
 """
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from service.extract.cues import sentence_bounds, verb_phrase, verbs_in
 from service.extract.quotes import Span, paragraphs, quoted_spans
 from service.extract.speakers import (
     DETERMINERS,
-    ORG_WORDS,
-    ROLE_NOUNS,
+    SPEAKER_WORDS,
     STARTERS,
     TITLES,
     is_capitalised,
@@ -24,6 +24,7 @@ from service.extract.speakers import (
 )
 
 MASK = "x"
+WINDOW = 600  # characters of a sentence read either side of a quote
 _NAMING = re.compile(
     r"(?:\b(?:called|dubbed|named|nicknamed|titled|entitled|known\s+as|labell?ed|branded|the\s+name|"
     r"the\s+words?|the\s+term|the\s+phrase|hashtag|slogan|so-called|headlined|signs?\s+reading)"
@@ -86,14 +87,24 @@ def attributed(text: str) -> tuple[list[Quoted], str, list[tuple[int, int]], lis
     masked = mask(text, spans)
     bounds = sentences(masked)
     found: list[Quoted] = []
+    starts = [start for start, _ in bounds]
     for span in spans:
-        sentence = next(
-            (b for b in bounds if b[0] <= span.open_mark < b[1]), (span.open_mark, span.close_mark)
-        )
-        quoted = _read(text, masked, span, sentence, found[-1] if found else None)
+        quoted = _read(text, masked, span, _sentence_of(span, bounds, starts), found[-1] if found else None)
         if quoted is not None:
             found.append(quoted)
     return found, masked, bounds, spans
+
+
+def _sentence_of(span: Span, bounds: list[tuple[int, int]], starts: list[int]) -> tuple[int, int]:
+    """The sentence a quote opens in, at most `WINDOW` characters either side of it (copy
+    without full stops must not make every look-up read the whole article)."""
+    index = bisect_right(starts, span.open_mark) - 1
+    start, end = (
+        bounds[index]
+        if index >= 0 and span.open_mark < bounds[index][1]
+        else (span.open_mark, span.close_mark)
+    )
+    return max(start, span.open_mark - WINDOW), min(max(end, span.close_mark), span.close_mark + WINDOW)
 
 
 def _read(
@@ -271,7 +282,7 @@ def _speaker_word(word: str, kept: list) -> bool:
         return bool(kept) and is_capitalised(kept[0].group())
     if lowered in _CLAUSE_WORDS or word == ",":
         return False
-    if is_capitalised(word) or lowered in DETERMINERS | ROLE_NOUNS | TITLES | ORG_WORDS:
+    if is_capitalised(word) or lowered in SPEAKER_WORDS:
         return True
     if lowered in ("he", "she", "they", "it", "we", "i"):
         return not kept or True

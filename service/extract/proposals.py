@@ -17,10 +17,9 @@ from service.extract.dates import said_on
 from service.extract.indirect import reported
 from service.extract.quotes import Span
 from service.extract.speakers import (
-    HONORIFICS,
-    KEPT_HONORIFICS,
+    NAME_WORDS,
     ORG_WORDS,
-    ROLE_NOUNS,
+    ROLE_WORDS,
     STARTERS,
     TITLES,
     Entity,
@@ -248,8 +247,9 @@ class _Reader:
         first = match.group().split()[0].casefold().rstrip(".")
         return (
             self.registry.on_record(name) == "person"
-            or first in HONORIFICS | KEPT_HONORIFICS | TITLES
-            or (bool(before) and before[-1].casefold().rstrip(".,") in TITLES | ROLE_NOUNS)
+            or first in NAME_WORDS
+            or first in TITLES
+            or (bool(before) and before[-1].casefold().rstrip(".,") in ROLE_WORDS)
             or bool(re.match(r"^,\s+(?:a|an|the|who|chief|head)\b", after))
         )
 
@@ -381,7 +381,7 @@ def _role_before(masked: str, start: int, sentence_start: int) -> str | None:
     words = masked[sentence_start:start].split()
     kept: list[str] = []
     for word in reversed(words):
-        if len(kept) >= 6 or not (is_capitalised(word) or word.casefold() in TITLES | ROLE_NOUNS):
+        if len(kept) >= 6 or not (is_capitalised(word) or word.casefold() in ROLE_WORDS):
             break
         kept.insert(0, word)
     while kept and kept[0].casefold() in STARTERS:
