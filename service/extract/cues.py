@@ -4,11 +4,10 @@ English news copy attributes a quote in a few positions: after it (`"…," Ushak
 reporters.` / `"…," said a spokesman.`), before it (`He added: "…"`, `said in a statement,
 "…"`), or around a partial quote (`said he would still remain "in charge"`). The verb
 lexicon below is the closed class of reporting verbs news style uses, in English and
-Russian; `Cue` keeps the verb phrase as printed and the noun phrase that names the speaker.
+Russian; `verb_phrase` keeps the cue as printed ("told reporters", "said in a statement").
 """
 
 import re
-from dataclasses import dataclass
 
 _VERBS_EN = (
     "said say says saying told tell tells telling added adds adding stated states stating "
@@ -30,8 +29,6 @@ _VERBS_RU = (
     "пояснила рассказал рассказала признал признала считает уточнил уточнила"
 )
 SPEECH_VERBS = frozenset((_VERBS_EN + " " + _VERBS_RU).split())
-# Verbs that report speech only when a quote or `that` follows them, not on their own.
-WEAK_VERBS = frozenset("called calls described describes read reads reported reports thought".split())
 PHRASES = ("according to", "по словам", "pointed out", "went on", "put it", "in the words of")
 _CUES = re.compile(
     r"(?<![\w’'-])(?:"
@@ -48,22 +45,6 @@ ABBREVIATIONS = frozenset(
     "mr mrs ms dr st sen rep gov gen lt col sgt capt prof jr sr no vs etc inc ltd co corp "
     "jan feb mar apr aug sep sept oct nov dec u.s u.k u.n e.g i.e rev mt ft ave".split()
 )
-
-
-@dataclass(frozen=True)
-class Cue:
-    """An attribution: the verb phrase as printed, where it is, and the speaker's words."""
-
-    verb: str  # the cue as printed: "told reporters", "said in a statement"
-    start: int
-    end: int
-    speaker: str  # the noun phrase naming the speaker, as printed ("" when none)
-    speaker_start: int
-
-
-def is_speech_verb(word: str) -> bool:
-    """Whether `word` reports speech ("said", "told", "заявил")."""
-    return word.casefold() in SPEECH_VERBS
 
 
 def sentence_bounds(masked: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -34,7 +34,7 @@ from service.extract.speakers import (
 )
 from service.extract.tweets import Tweet, language, tweets
 from service.fields import MAX_NAME, MAX_NOTE, MAX_TEXT
-from service.text import latin_key, name_key
+from service.text import name_key
 
 Lookup = Callable[[list[str]], dict[str, dict]]  # names -> {name_key: speaker on record}
 _CAPITAL = r"(?:@\w+|[A-ZА-ЯЁ][\w’'-]*\.?|[A-Z]\.)"
@@ -412,8 +412,3 @@ def _attribution(item: Quoted) -> str | None:
     if item.phrase_start < (item.cue_start or 0):
         return f"{item.phrase} {item.cue}"
     return f"{item.cue} {item.phrase}"
-
-
-def keys_of(name: str) -> tuple[str, str]:
-    """The alias key and Latin key a name is looked up by."""
-    return name_key(name), latin_key(name)

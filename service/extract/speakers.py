@@ -82,7 +82,6 @@ STARTERS = frozenset(
 )
 INDEFINITE = frozenset("a an one two three four five some several many another".split())
 _TOKEN = re.compile(r"@\w+|[\w’'.-]+|\S", re.UNICODE)
-CONNECTORS = frozenset("of for and de del la le van von bin al da di du".split())
 
 
 @dataclass
