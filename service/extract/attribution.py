@@ -12,7 +12,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from service.extract.cues import sentence_bounds, verb_phrase, verbs_in
+from service.extract.cues import abbreviation_before, sentence_bounds, verb_phrase, verbs_in
 from service.extract.quotes import Span, paragraphs, quoted_spans
 from service.extract.speakers import (
     DETERMINERS,
@@ -39,6 +39,7 @@ _ADVERBS = frozenset(
 _CLAUSE_WORDS = frozenset("which that who whom where when while but and as because although if".split())
 _SPEAKER_TOKEN = re.compile(r"@\w+|[\w’'.&-]+|,", re.UNICODE)
 _PRONOUNS = frozenset("he she they it we".split())
+_RELATIVE = frozenset("who which that".split())
 _PASSIVE = re.compile(r"\b(?:was|were|is|are|been|being)\s+(?:\w+ly\s+)?\Z")
 _DOCUMENT = re.compile(
     r"\b[Ii]n\s+((?:a|an|one|the|his|her|their|its)\s+(?:[\w-]+\s+){0,2}"
@@ -165,6 +166,10 @@ def _cue_after(masked: str, span: Span, sentence: tuple[int, int]) -> tuple | No
     verb = verbs[0]
     phrase = masked[start : verb.start()]
     words = [w for w in _SPEAKER_TOKEN.findall(phrase) if w.casefold() not in _ADVERBS]
+    if len(words) > 1 and words[-1].casefold() in _RELATIVE and len(verbs) > 1:
+        # `"…," one resident, who asked not to be named, told AFP`: the verb after the clause
+        verb = next((v for v in verbs[1:] if masked[verbs[0].end() : v.start()].rstrip().endswith(",")), verb)
+        phrase = masked[start : verb.start()]
     if words and words[0].casefold() in _CLAUSE_WORDS:
         return None  # `“…”, and asked for …`: the sentence goes on, no attribution here
     if words:
@@ -192,8 +197,13 @@ def _next_quote(masked: str, start: int, end: int) -> int:
 
 
 def _trim_clause(text: str) -> str:
-    """A speaker phrase after an inverted verb ends at the sentence's end."""
-    return re.split(r"[.;:!?](?:\s|$)", text.strip(), maxsplit=1)[0].strip()
+    """A speaker phrase after an inverted verb ends at the sentence's end (not at the
+    full stop of `Mr.` or an initial)."""
+    text = text.strip()
+    for stop in re.finditer(r"[.;:!?](?:\s|$)", text):
+        if text[stop.start()] != "." or not abbreviation_before(text, stop.start()):
+            return text[: stop.start()].strip()
+    return text
 
 
 def _cue_before(masked: str, span: Span, sentence: tuple[int, int]) -> tuple | None:
@@ -259,6 +269,10 @@ def _subject_before(masked: str, verb_start: int, sentence_start: int) -> tuple[
     tokens = list(_SPEAKER_TOKEN.finditer(masked, sentence_start, verb_start))
     while tokens and _adverb(tokens[-1].group()):
         tokens.pop()
+    if tokens and tokens[-1].group() == ",":
+        found = _before_apposition(masked, tokens)
+        if found[0]:
+            return found
     kept = []
     for token in reversed(tokens):
         word = token.group()
@@ -270,6 +284,36 @@ def _subject_before(masked: str, verb_start: int, sentence_start: int) -> tuple[
     if kept:
         return masked[kept[0].start() : kept[-1].end()], kept[0].start()
     return _sentence_subject(masked, sentence_start, verb_start)
+
+
+def _before_apposition(masked: str, tokens: list[re.Match]) -> tuple[str, int]:
+    """`Omar Lamrani, a senior analyst at Stratfor, the … organization, told` and `The
+    company, Acme Corp., said`: the head before the first comma, or the apposition after
+    it when only that is a name."""
+    commas = [i for i, t in enumerate(tokens[:-1]) if t.group() == ","]
+    if not commas or len(tokens) - commas[0] > 40:
+        return "", 0
+    head = _kept(tokens[: commas[0]])
+    apposition = tokens[commas[0] + 1 : commas[1] if len(commas) > 1 else -1]
+    for part in (head, apposition):
+        if (
+            part
+            and (phrase := parse_phrase(masked[part[0].start() : part[-1].end()]))
+            and phrase.form == "name"
+        ):
+            return masked[part[0].start() : tokens[-1].start()].rstrip(" ,"), part[0].start()
+    if head:
+        return masked[head[0].start() : head[-1].end()], head[0].start()
+    return "", 0
+
+
+def _kept(tokens: list[re.Match]) -> list[re.Match]:
+    kept: list[re.Match] = []
+    for token in reversed(tokens):
+        if not _speaker_word(token.group(), kept):
+            break
+        kept.insert(0, token)
+    return kept
 
 
 def _adverb(word: str) -> bool:

@@ -37,8 +37,12 @@ _CUES = re.compile(
     re.IGNORECASE,
 )
 _CUE_TAIL = re.compile(
-    r"^(?:[ \t]+(?:in|on|at|to|from|during|through|via|with|by|when|after|before|while|as)\b[^.;:!?\"“”«»]*"
-    r"|[ \t]+(?:reporters|journalists|the\s+\w+|[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*|him|her|them|aides|us)\b)?"
+    r"^(?:[ \t]+(?:in|on|at|to|from|during|through|via|with|by|when|after|before|while|as)\b"
+    r"(?:[ \t]+(?!that\b|who\b|which\b)[\w’'.-]+){1,8})?"
+)
+# Whom it was told to: "told reporters", "told the BBC", "told Reuters".
+_TOLD = re.compile(
+    r"^[ \t]+(?:reporters|journalists|the\s+\w+|[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*|him|her|them|aides|us)\b"
 )
 SENTENCE_END = re.compile(r"[.!?…]+[\"”’»)]*\s+(?=[\"“‘«(A-ZА-ЯЁ0-9])|\n+")
 ABBREVIATIONS = frozenset(
@@ -52,7 +56,7 @@ def sentence_bounds(masked: str, start: int, end: int) -> list[tuple[int, int]]:
     their inner full stops split nothing."""
     bounds, begin = [], start
     for match in SENTENCE_END.finditer(masked, start, end):
-        if _abbreviation_before(masked, match.start()):
+        if abbreviation_before(masked, match.start()):
             continue
         bounds.append((begin, match.start() + len(match.group().rstrip())))
         begin = match.end()
@@ -61,7 +65,8 @@ def sentence_bounds(masked: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(s, e) for s, e in bounds if masked[s:e].strip()]
 
 
-def _abbreviation_before(text: str, at: int) -> bool:
+def abbreviation_before(text: str, at: int) -> bool:
+    """Whether the full stop at `at` ends an abbreviation ("Mr.", "U.S.") or an initial."""
     word = re.search(r"([\w.]+)$", text[max(0, at - 12) : at])
     if not word:
         return False
@@ -76,7 +81,10 @@ def verbs_in(text: str, start: int, end: int) -> list[re.Match]:
 
 def verb_phrase(text: str, verb: re.Match, end: int) -> tuple[str, int]:
     """The cue as printed from the verb on: "told reporters", "said in a statement"."""
-    tail = _CUE_TAIL.match(text[verb.end() : end])
-    phrase_end = verb.end() + (len(tail.group()) if tail else 0)
-    phrase = text[verb.start() : phrase_end].rstrip(" ,")
+    after = verb.end()
+    if verb.group().casefold().startswith(("told", "tell")) and (told := _TOLD.match(text[after:end])):
+        after += len(told.group())
+    tail = _CUE_TAIL.match(text[after:end])
+    phrase_end = after + (len(tail.group()) if tail else 0)
+    phrase = re.sub(r"\s+that$", "", text[verb.start() : phrase_end].rstrip(" ,."))
     return re.sub(r"\s+", " ", phrase), verb.start() + len(phrase)
