@@ -9,14 +9,14 @@ verb in their sentence are scare quotes, names or titles, and are left out.
 """
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
-from service.extract.cues import sentence_bounds, verb_phrase, verbs_in
+from service.extract.cues import abbreviation_before, sentence_bounds, verb_phrase, verbs_in
 from service.extract.quotes import Span, paragraphs, quoted_spans
 from service.extract.speakers import (
     DETERMINERS,
-    ORG_WORDS,
-    ROLE_NOUNS,
+    SPEAKER_WORDS,
     STARTERS,
     TITLES,
     is_capitalised,
@@ -24,6 +24,7 @@ from service.extract.speakers import (
 )
 
 MASK = "x"
+WINDOW = 600  # characters of a sentence read either side of a quote
 _NAMING = re.compile(
     r"(?:\b(?:called|dubbed|named|nicknamed|titled|entitled|known\s+as|labell?ed|branded|the\s+name|"
     r"the\s+words?|the\s+term|the\s+phrase|hashtag|slogan|so-called|headlined|signs?\s+reading)"
@@ -38,6 +39,7 @@ _ADVERBS = frozenset(
 _CLAUSE_WORDS = frozenset("which that who whom where when while but and as because although if".split())
 _SPEAKER_TOKEN = re.compile(r"@\w+|[\w’'.&-]+|,", re.UNICODE)
 _PRONOUNS = frozenset("he she they it we".split())
+_RELATIVE = frozenset("who which that".split())
 _PASSIVE = re.compile(r"\b(?:was|were|is|are|been|being)\s+(?:\w+ly\s+)?\Z")
 _DOCUMENT = re.compile(
     r"\b[Ii]n\s+((?:a|an|one|the|his|her|their|its)\s+(?:[\w-]+\s+){0,2}"
@@ -86,14 +88,24 @@ def attributed(text: str) -> tuple[list[Quoted], str, list[tuple[int, int]], lis
     masked = mask(text, spans)
     bounds = sentences(masked)
     found: list[Quoted] = []
+    starts = [start for start, _ in bounds]
     for span in spans:
-        sentence = next(
-            (b for b in bounds if b[0] <= span.open_mark < b[1]), (span.open_mark, span.close_mark)
-        )
-        quoted = _read(text, masked, span, sentence, found[-1] if found else None)
+        quoted = _read(text, masked, span, _sentence_of(span, bounds, starts), found[-1] if found else None)
         if quoted is not None:
             found.append(quoted)
     return found, masked, bounds, spans
+
+
+def _sentence_of(span: Span, bounds: list[tuple[int, int]], starts: list[int]) -> tuple[int, int]:
+    """The sentence a quote opens in, at most `WINDOW` characters either side of it (copy
+    without full stops must not make every look-up read the whole article)."""
+    index = bisect_right(starts, span.open_mark) - 1
+    start, end = (
+        bounds[index]
+        if index >= 0 and span.open_mark < bounds[index][1]
+        else (span.open_mark, span.close_mark)
+    )
+    return max(start, span.open_mark - WINDOW), min(max(end, span.close_mark), span.close_mark + WINDOW)
 
 
 def _read(
@@ -154,6 +166,10 @@ def _cue_after(masked: str, span: Span, sentence: tuple[int, int]) -> tuple | No
     verb = verbs[0]
     phrase = masked[start : verb.start()]
     words = [w for w in _SPEAKER_TOKEN.findall(phrase) if w.casefold() not in _ADVERBS]
+    if len(words) > 1 and words[-1].casefold() in _RELATIVE and len(verbs) > 1:
+        # `"…," one resident, who asked not to be named, told AFP`: the verb after the clause
+        verb = next((v for v in verbs[1:] if masked[verbs[0].end() : v.start()].rstrip().endswith(",")), verb)
+        phrase = masked[start : verb.start()]
     if words and words[0].casefold() in _CLAUSE_WORDS:
         return None  # `“…”, and asked for …`: the sentence goes on, no attribution here
     if words:
@@ -181,8 +197,13 @@ def _next_quote(masked: str, start: int, end: int) -> int:
 
 
 def _trim_clause(text: str) -> str:
-    """A speaker phrase after an inverted verb ends at the sentence's end."""
-    return re.split(r"[.;:!?](?:\s|$)", text.strip(), maxsplit=1)[0].strip()
+    """A speaker phrase after an inverted verb ends at the sentence's end (not at the
+    full stop of `Mr.` or an initial)."""
+    text = text.strip()
+    for stop in re.finditer(r"[.;:!?](?:\s|$)", text):
+        if text[stop.start()] != "." or not abbreviation_before(text, stop.start()):
+            return text[: stop.start()].strip()
+    return text
 
 
 def _cue_before(masked: str, span: Span, sentence: tuple[int, int]) -> tuple | None:
@@ -248,6 +269,10 @@ def _subject_before(masked: str, verb_start: int, sentence_start: int) -> tuple[
     tokens = list(_SPEAKER_TOKEN.finditer(masked, sentence_start, verb_start))
     while tokens and _adverb(tokens[-1].group()):
         tokens.pop()
+    if tokens and tokens[-1].group() == ",":
+        found = _before_apposition(masked, tokens)
+        if found[0]:
+            return found
     kept = []
     for token in reversed(tokens):
         word = token.group()
@@ -261,6 +286,36 @@ def _subject_before(masked: str, verb_start: int, sentence_start: int) -> tuple[
     return _sentence_subject(masked, sentence_start, verb_start)
 
 
+def _before_apposition(masked: str, tokens: list[re.Match]) -> tuple[str, int]:
+    """`Omar Lamrani, a senior analyst at Stratfor, the … organization, told` and `The
+    company, Acme Corp., said`: the head before the first comma, or the apposition after
+    it when only that is a name."""
+    commas = [i for i, t in enumerate(tokens[:-1]) if t.group() == ","]
+    if not commas or len(tokens) - commas[0] > 40:
+        return "", 0
+    head = _kept(tokens[: commas[0]])
+    apposition = tokens[commas[0] + 1 : commas[1] if len(commas) > 1 else -1]
+    for part in (head, apposition):
+        if (
+            part
+            and (phrase := parse_phrase(masked[part[0].start() : part[-1].end()]))
+            and phrase.form == "name"
+        ):
+            return masked[part[0].start() : tokens[-1].start()].rstrip(" ,"), part[0].start()
+    if head:
+        return masked[head[0].start() : head[-1].end()], head[0].start()
+    return "", 0
+
+
+def _kept(tokens: list[re.Match]) -> list[re.Match]:
+    kept: list[re.Match] = []
+    for token in reversed(tokens):
+        if not _speaker_word(token.group(), kept):
+            break
+        kept.insert(0, token)
+    return kept
+
+
 def _adverb(word: str) -> bool:
     return word.casefold() in _ADVERBS or (word.islower() and word.endswith("ly") and len(word) > 4)
 
@@ -271,7 +326,7 @@ def _speaker_word(word: str, kept: list) -> bool:
         return bool(kept) and is_capitalised(kept[0].group())
     if lowered in _CLAUSE_WORDS or word == ",":
         return False
-    if is_capitalised(word) or lowered in DETERMINERS | ROLE_NOUNS | TITLES | ORG_WORDS:
+    if is_capitalised(word) or lowered in SPEAKER_WORDS:
         return True
     if lowered in ("he", "she", "they", "it", "we", "i"):
         return not kept or True

@@ -4,11 +4,10 @@ English news copy attributes a quote in a few positions: after it (`"…," Ushak
 reporters.` / `"…," said a spokesman.`), before it (`He added: "…"`, `said in a statement,
 "…"`), or around a partial quote (`said he would still remain "in charge"`). The verb
 lexicon below is the closed class of reporting verbs news style uses, in English and
-Russian; `Cue` keeps the verb phrase as printed and the noun phrase that names the speaker.
+Russian; `verb_phrase` keeps the cue as printed ("told reporters", "said in a statement").
 """
 
 import re
-from dataclasses import dataclass
 
 _VERBS_EN = (
     "said say says saying told tell tells telling added adds adding stated states stating "
@@ -30,8 +29,6 @@ _VERBS_RU = (
     "пояснила рассказал рассказала признал признала считает уточнил уточнила"
 )
 SPEECH_VERBS = frozenset((_VERBS_EN + " " + _VERBS_RU).split())
-# Verbs that report speech only when a quote or `that` follows them, not on their own.
-WEAK_VERBS = frozenset("called calls described describes read reads reported reports thought".split())
 PHRASES = ("according to", "по словам", "pointed out", "went on", "put it", "in the words of")
 _CUES = re.compile(
     r"(?<![\w’'-])(?:"
@@ -40,8 +37,12 @@ _CUES = re.compile(
     re.IGNORECASE,
 )
 _CUE_TAIL = re.compile(
-    r"^(?:[ \t]+(?:in|on|at|to|from|during|through|via|with|by|when|after|before|while|as)\b[^.;:!?\"“”«»]*"
-    r"|[ \t]+(?:reporters|journalists|the\s+\w+|[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*|him|her|them|aides|us)\b)?"
+    r"^(?:[ \t]+(?:in|on|at|to|from|during|through|via|with|by|when|after|before|while|as)\b"
+    r"(?:[ \t]+(?!that\b|who\b|which\b)[\w’'.-]+){1,8})?"
+)
+# Whom it was told to: "told reporters", "told the BBC", "told Reuters".
+_TOLD = re.compile(
+    r"^[ \t]+(?:reporters|journalists|the\s+\w+|[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*|him|her|them|aides|us)\b"
 )
 SENTENCE_END = re.compile(r"[.!?…]+[\"”’»)]*\s+(?=[\"“‘«(A-ZА-ЯЁ0-9])|\n+")
 ABBREVIATIONS = frozenset(
@@ -50,28 +51,12 @@ ABBREVIATIONS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Cue:
-    """An attribution: the verb phrase as printed, where it is, and the speaker's words."""
-
-    verb: str  # the cue as printed: "told reporters", "said in a statement"
-    start: int
-    end: int
-    speaker: str  # the noun phrase naming the speaker, as printed ("" when none)
-    speaker_start: int
-
-
-def is_speech_verb(word: str) -> bool:
-    """Whether `word` reports speech ("said", "told", "заявил")."""
-    return word.casefold() in SPEECH_VERBS
-
-
 def sentence_bounds(masked: str, start: int, end: int) -> list[tuple[int, int]]:
     """(start, end) of the sentences of `masked[start:end]`, quotes masked out so that
     their inner full stops split nothing."""
     bounds, begin = [], start
     for match in SENTENCE_END.finditer(masked, start, end):
-        if _abbreviation_before(masked, match.start()):
+        if abbreviation_before(masked, match.start()):
             continue
         bounds.append((begin, match.start() + len(match.group().rstrip())))
         begin = match.end()
@@ -80,7 +65,8 @@ def sentence_bounds(masked: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(s, e) for s, e in bounds if masked[s:e].strip()]
 
 
-def _abbreviation_before(text: str, at: int) -> bool:
+def abbreviation_before(text: str, at: int) -> bool:
+    """Whether the full stop at `at` ends an abbreviation ("Mr.", "U.S.") or an initial."""
     word = re.search(r"([\w.]+)$", text[max(0, at - 12) : at])
     if not word:
         return False
@@ -95,7 +81,10 @@ def verbs_in(text: str, start: int, end: int) -> list[re.Match]:
 
 def verb_phrase(text: str, verb: re.Match, end: int) -> tuple[str, int]:
     """The cue as printed from the verb on: "told reporters", "said in a statement"."""
-    tail = _CUE_TAIL.match(text[verb.end() : end])
-    phrase_end = verb.end() + (len(tail.group()) if tail else 0)
-    phrase = text[verb.start() : phrase_end].rstrip(" ,")
+    after = verb.end()
+    if verb.group().casefold().startswith(("told", "tell")) and (told := _TOLD.match(text[after:end])):
+        after += len(told.group())
+    tail = _CUE_TAIL.match(text[after:end])
+    phrase_end = after + (len(tail.group()) if tail else 0)
+    phrase = re.sub(r"\s+that$", "", text[verb.start() : phrase_end].rstrip(" ,."))
     return re.sub(r"\s+", " ", phrase), verb.start() + len(phrase)

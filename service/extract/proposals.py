@@ -17,10 +17,9 @@ from service.extract.dates import said_on
 from service.extract.indirect import reported
 from service.extract.quotes import Span
 from service.extract.speakers import (
-    HONORIFICS,
-    KEPT_HONORIFICS,
+    NAME_WORDS,
     ORG_WORDS,
-    ROLE_NOUNS,
+    ROLE_WORDS,
     STARTERS,
     TITLES,
     Entity,
@@ -35,7 +34,7 @@ from service.extract.speakers import (
 )
 from service.extract.tweets import Tweet, language, tweets
 from service.fields import MAX_NAME, MAX_NOTE, MAX_TEXT
-from service.text import latin_key, name_key
+from service.text import name_key
 
 Lookup = Callable[[list[str]], dict[str, dict]]  # names -> {name_key: speaker on record}
 _CAPITAL = r"(?:@\w+|[A-ZА-ЯЁ][\w’'-]*\.?|[A-Z]\.)"
@@ -248,8 +247,9 @@ class _Reader:
         first = match.group().split()[0].casefold().rstrip(".")
         return (
             self.registry.on_record(name) == "person"
-            or first in HONORIFICS | KEPT_HONORIFICS | TITLES
-            or (bool(before) and before[-1].casefold().rstrip(".,") in TITLES | ROLE_NOUNS)
+            or first in NAME_WORDS
+            or first in TITLES
+            or (bool(before) and before[-1].casefold().rstrip(".,") in ROLE_WORDS)
             or bool(re.match(r"^,\s+(?:a|an|the|who|chief|head)\b", after))
         )
 
@@ -381,7 +381,7 @@ def _role_before(masked: str, start: int, sentence_start: int) -> str | None:
     words = masked[sentence_start:start].split()
     kept: list[str] = []
     for word in reversed(words):
-        if len(kept) >= 6 or not (is_capitalised(word) or word.casefold() in TITLES | ROLE_NOUNS):
+        if len(kept) >= 6 or not (is_capitalised(word) or word.casefold() in ROLE_WORDS):
             break
         kept.insert(0, word)
     while kept and kept[0].casefold() in STARTERS:
@@ -412,8 +412,3 @@ def _attribution(item: Quoted) -> str | None:
     if item.phrase_start < (item.cue_start or 0):
         return f"{item.phrase} {item.cue}"
     return f"{item.cue} {item.phrase}"
-
-
-def keys_of(name: str) -> tuple[str, str]:
-    """The alias key and Latin key a name is looked up by."""
-    return name_key(name), latin_key(name)

@@ -5,7 +5,6 @@ from datetime import UTC
 import marshmallow as ma
 
 from service import fields as f
-from service.imports.schemas import LineErrorsSchema
 from service.quotes.schemas import QuoteInSchema
 from service.sources.schemas import MAX_URL
 
@@ -80,9 +79,3 @@ class ProposalSchema(QuoteInSchema):
     """A proposed quote: one `POST /v1/imports` line, with its `extraction` note."""
 
     extraction = ma.fields.Nested(ExtractionSchema, required=True)
-
-
-class ImportFailedSchema(ma.Schema):
-    """Why nothing was stored."""
-
-    errors = ma.fields.List(ma.fields.Nested(LineErrorsSchema))

@@ -68,6 +68,10 @@ ROLE_NOUNS = frozenset(
         "authorities agency ministry ministries government company analysts organizers organisers"
     ).split()
 )
+ROLE_WORDS = TITLES | ROLE_NOUNS
+TITLE_WORDS = TITLES | HONORIFICS
+NAME_WORDS = HONORIFICS | KEPT_HONORIFICS
+SPEAKER_WORDS = DETERMINERS | ROLE_NOUNS | TITLES | ORG_WORDS
 STARTERS = frozenset(
     (
         "the a an in on at but and for after before while when if as this that it he she they we "
@@ -78,7 +82,6 @@ STARTERS = frozenset(
 )
 INDEFINITE = frozenset("a an one two three four five some several many another".split())
 _TOKEN = re.compile(r"@\w+|[\w’'.-]+|\S", re.UNICODE)
-CONNECTORS = frozenset("of for and de del la le van von bin al da di du".split())
 
 
 @dataclass
@@ -145,8 +148,10 @@ def parse_phrase(phrase: str) -> Phrase | None:
         return Phrase("description", text.rstrip(" ,"))  # also "one briefing note"
     if words[-1].casefold() in DOCUMENT_WORDS or (len(words) > 1 and words[-2].casefold() in DOCUMENT_WORDS):
         return Phrase("document", head)
-    roles = [w for w in words if w.casefold().rstrip(".") in TITLES | ROLE_NOUNS]
-    if roles and all(w.casefold().rstrip(".") in TITLES | ROLE_NOUNS | {"the", "then"} for w in words):
+    roles = [w for w in words if w.casefold().rstrip(".") in ROLE_WORDS]
+    if roles and all(
+        w.casefold().rstrip(".") in ROLE_WORDS or w.casefold() in ("the", "then") for w in words
+    ):
         return Phrase("definite", head)  # "the then prime minister"
     name, before = _trailing_name(words)
     if name and not _is_org(name, words):
@@ -182,9 +187,7 @@ def split_name(words: list[str]) -> tuple[list[str], list[str]]:
     cut = 0
     while cut < len(words) and words[cut].casefold() in STARTERS:
         cut += 1
-    titles = [
-        i for i in range(cut, len(words) - 1) if words[i].casefold().rstrip(".,") in TITLES | HONORIFICS
-    ]
+    titles = [i for i in range(cut, len(words) - 1) if words[i].casefold().rstrip(".,") in TITLE_WORDS]
     if titles:
         return words[cut : titles[-1] + 1], words[titles[-1] + 1 :]
     return [], words[cut:]
@@ -326,8 +329,7 @@ class Registry:
     def _known(self, key: str) -> Entity | None:
         if key in self._by_form:
             return self._by_form[key]
-        ignored = HONORIFICS | KEPT_HONORIFICS
-        words = [w for w in key.split() if w not in ignored and w.rstrip(".") not in TITLES]
+        words = [w for w in key.split() if w not in NAME_WORDS and w.rstrip(".") not in TITLES]
         if not words:
             return None
         positions = (-1, 0) if len(words) == 1 else (-1,)
