@@ -198,3 +198,38 @@ class TestChangeQuote:
 
     def test_delete_unknown_quote_is_404(self, client):
         assert client.delete_current("/v1/quotes/987654321").status_code == 404
+
+
+class TestLanguageTags:
+    """BCP 47 tags are case-insensitive: stored and matched in their canonical case."""
+
+    @pytest.mark.parametrize(
+        "given,stored",
+        [
+            ("EN", "en"),
+            ("en-gb", "en-GB"),
+            ("ZH-hANT", "zh-Hant"),
+            ("sr-latn-rs", "sr-Latn-RS"),
+            ("es-419", "es-419"),
+        ],
+    )
+    def test_tags_are_stored_in_canonical_case(self, client, given, stored):
+        body = QUOTE | {
+            "text": f"Tagged {given}.",
+            "lang": given,
+            "translations": [{"lang": given, "text": "T."}],
+        }
+        quote = post(client, body)
+        assert (quote["lang"], quote["translations"][0]["lang"]) == (stored, stored)
+        path = f"/v1/quotes/{quote['id']}"
+        assert client.patch_current(path, json={"lang": given.swapcase()}).get_json()["lang"] == stored
+
+    def test_a_filter_in_any_case_finds_the_same_quotes(self, client):
+        quote = post(client, QUOTE | {"text": "Said in British English.", "lang": "EN-gb"})
+        for lang in ("en-GB", "EN-GB", "en-gb"):
+            found = client.get("/v1/quotes", query_string={"lang": lang, "limit": 500}).get_json()["items"]
+            assert quote["id"] in [q["id"] for q in found]
+
+    def test_a_source_language_too(self, client):
+        source = client.post("/v1/sources", json={"title": "Tagged", "lang": "PT-br"}).get_json()
+        assert source["lang"] == "pt-BR"
