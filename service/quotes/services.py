@@ -19,6 +19,7 @@ from service.history.services import (
 )
 from service.pagination import Listing
 from service.quotes.models import Citation, Quote, Translation
+from service.quotes.schemas import rule_errors
 from service.quotes.search import highlight, ranked_matches
 from service.sources.models import Source
 from service.sources.services import canonical_url, get_source, match_or_create_source
@@ -155,21 +156,34 @@ def record_quote(session: Session, data: dict) -> tuple[Quote, bool]:
 
 
 def update_quote(session: Session, quote: Quote, changes: dict) -> Quote:
-    """Apply a PATCH to a quote's own fields."""
+    """Apply a PATCH to a quote's own fields; 422 if the quote it leaves would break a
+    rule a new quote keeps (see `rule_errors`)."""
     before = _history_view(quote)
+    after = _changed(quote, changes)
+    if errors := rule_errors(after):
+        abort(422, errors=errors)
     if "speaker_id" in changes:
-        get_speaker(session, changes["speaker_id"])
-    for name, value in changes.items():
-        setattr(quote, name, value)
-    if quote.speaker_id is not None and "speaker_id" in changes:
-        quote.speaker_description = changes.get("speaker_description")
-    if quote.said_on is None:
-        quote.said_on_precision = None
-    elif quote.said_on_precision is None:
-        quote.said_on_precision = "day"
+        quote.speaker = None if after["speaker_id"] is None else get_speaker(session, after["speaker_id"])
+    for name in FIELDS:
+        if name != "speaker_id" and after[name] != getattr(quote, name):
+            setattr(quote, name, after[name])
     _index_text(quote)
     _record(session, quote, before, "retract" if changes.get("status") == "retracted" else "update")
     return quote
+
+
+def _changed(quote: Quote, changes: dict) -> dict:
+    """A quote's fields after a PATCH, with what the change implies: naming a speaker
+    replaces an unnamed source's description, no date has no precision, and a date
+    given without a precision is known to the day."""
+    after = {name: getattr(quote, name) for name in FIELDS} | changes
+    if changes.get("speaker_id") is not None and "speaker_description" not in changes:
+        after["speaker_description"] = None
+    if after["said_on"] is None and "said_on_precision" not in changes:
+        after["said_on_precision"] = None
+    elif after["said_on_precision"] is None:
+        after["said_on_precision"] = "day"
+    return after
 
 
 def retract_quote(session: Session, quote: Quote, note: str | None) -> Quote:

@@ -200,6 +200,50 @@ class TestChangeQuote:
         assert client.delete_current("/v1/quotes/987654321").status_code == 404
 
 
+UNNAMED = {k: v for k, v in QUOTE.items() if k != "speaker"} | {"speaker_description": "an unnamed official"}
+
+
+class TestChangesKeepTheRulesOfCreation:
+    """A PATCH is checked against the quote it leaves behind, by the same rules as a new quote."""
+
+    @pytest.mark.parametrize(
+        "body,change,field",
+        [
+            (QUOTE | {"status": "disputed", "status_note": "Denied."}, {"status_note": None}, "status_note"),
+            (QUOTE | {"status": "disputed", "status_note": "Denied."}, {"status": "retracted"}, None),
+            (QUOTE, {"speaker_description": "an official"}, "speaker"),
+            (QUOTE, {"speaker_id": None}, "speaker"),
+            (UNNAMED, {"speaker_description": None}, "speaker"),
+            (QUOTE | {"said_on": None}, {"said_on_precision": "month"}, "said_on_precision"),
+        ],
+    )
+    def test_a_change_that_breaks_a_rule_is_422_and_changes_nothing(self, client, body, change, field):
+        quote = post(client, body)
+        path = f"/v1/quotes/{quote['id']}"
+        response = client.patch_current(path, json=change)
+        if field is None:  # the stored note still explains the new status
+            assert response.status_code == 200, response.get_json()
+            return
+        assert response.status_code == 422, response.get_json()
+        assert field in response.get_json()["errors"]
+        assert client.get(path).get_json() == quote
+
+    def test_naming_a_speaker_replaces_the_description_and_back(self, client):
+        speaker = post(client, QUOTE)["speaker"]
+        quote = post(client, UNNAMED | {"text": "Who said it was found out later."})
+        path = f"/v1/quotes/{quote['id']}"
+        named = client.patch_current(path, json={"speaker_id": speaker["id"]}).get_json()
+        assert (named["speaker"]["id"], named["speaker_description"]) == (speaker["id"], None)
+        unnamed = client.patch_current(path, json={"speaker_id": None, "speaker_description": "an aide"})
+        assert unnamed.status_code == 200, unnamed.get_json()
+        assert (unnamed.get_json()["speaker"], unnamed.get_json()["speaker_description"]) == (None, "an aide")
+
+    def test_clearing_the_date_clears_its_precision(self, client):
+        quote = post(client, QUOTE)
+        changed = client.patch_current(f"/v1/quotes/{quote['id']}", json={"said_on": None}).get_json()
+        assert (changed["said_on"], changed["said_on_precision"]) == (None, None)
+
+
 class TestLanguageTags:
     """BCP 47 tags are case-insensitive: stored and matched in their canonical case."""
 
