@@ -138,6 +138,7 @@ def record_quote(session: Session, data: dict) -> tuple[Quote, bool]:
     Returns the quote and whether it was created.
     """
     speaker_id, description = _resolve_speaker(session, data)
+    _lock_statement(session, speaker_id, description, data["text"])
     existing = _find_statement(session, speaker_id, description, data["text"])
     if existing is not None:
         _merge_into(session, existing, data)
@@ -245,8 +246,23 @@ def _resolve_speaker(session: Session, data: dict) -> tuple[int | None, str | No
     return None, data["speaker_description"]
 
 
+def _lock_statement(session: Session, speaker_id, description, text: str) -> None:
+    """Wait until no other transaction is recording this statement; keep it until this
+    one ends. Of several requests posting one new statement at once, the first creates
+    the quote and the others then find it and add their citations to it."""
+    who = func.lower(description) if speaker_id is None else str(speaker_id)
+    key = func.concat_ws(":", "statement", who, statement_hash(text).hex())
+    session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+
+
 def _find_statement(session: Session, speaker_id, description, text: str) -> Quote | None:
-    stmt = select(Quote).options(*LOAD_EMBEDDED).where(Quote.text_hash == statement_hash(text))
+    """The quote on record for this statement, locked: a concurrent change of it waits."""
+    stmt = (
+        select(Quote)
+        .options(*LOAD_EMBEDDED)
+        .where(Quote.text_hash == statement_hash(text))
+        .with_for_update(of=Quote)
+    )
     if speaker_id is not None:
         stmt = stmt.where(Quote.speaker_id == speaker_id)
     else:
