@@ -221,10 +221,10 @@ def update_quote(session: Session, quote: Quote, changes: dict) -> Quote:
     after = _changed(quote, changes)
     if errors := rule_errors(after):
         abort(422, errors=errors)
-    if "speaker_id" in changes:
+    if "speaker_id" in changes:  # the object too, so that the answer shows the new speaker
         quote.speaker = None if after["speaker_id"] is None else get_speaker(session, after["speaker_id"])
     for name in FIELDS:
-        if name != "speaker_id" and after[name] != getattr(quote, name):
+        if after[name] != getattr(quote, name):
             setattr(quote, name, after[name])
     _index_text(quote)
     _record(session, quote, before, "retract" if changes.get("status") == "retracted" else "update")

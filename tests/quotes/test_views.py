@@ -234,6 +234,9 @@ class TestChangesKeepTheRulesOfCreation:
         path = f"/v1/quotes/{quote['id']}"
         named = client.patch_current(path, json={"speaker_id": speaker["id"]}).get_json()
         assert (named["speaker"]["id"], named["speaker_description"]) == (speaker["id"], None)
+        assert named["version"] == quote["version"] + 1
+        change = client.get(f"{path}/history").get_json()["items"][-1]["changes"]
+        assert change["speaker_id"] == {"before": None, "after": speaker["id"]}
         unnamed = client.patch_current(path, json={"speaker_id": None, "speaker_description": "an aide"})
         assert unnamed.status_code == 200, unnamed.get_json()
         assert (unnamed.get_json()["speaker"], unnamed.get_json()["speaker_description"]) == (None, "an aide")
