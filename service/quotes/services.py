@@ -108,6 +108,7 @@ def quote_document(session: Session, quote_id: int) -> dict:
     document = _reading(session).exec_driver_sql(QUOTE_DOCUMENT, {"quote_id": quote_id}).scalar()
     if document is None:
         get_quote(session, quote_id)  # answers 308 or 404
+        return quote_document(session, quote_id)  # stored since the first statement
     return json.loads(document)
 
 
