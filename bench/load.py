@@ -9,6 +9,9 @@ Needs `wrk` (Debian: apt-get install wrk). Each run lasts --duration seconds at
 
 1. a bare Flask app answering constant JSON, served by `service.server.run_gunicorn`
    with the same settings (ONRECORD_WORKERS, ONRECORD_THREADS, GUNICORN_CMD_ARGS);
+   then the same app reading the point reads' quotes, each with one psycopg query (a
+   pool of ONRECORD_THREADS connections per worker) that builds the quote's JSON in
+   PostgreSQL: the baseline of the point read;
 2. point reads `GET /v1/quotes/{id}` of ids sampled from the corpus;
 3. searches `GET /v1/quotes?q=...&limit=20` (bench/search.py's queries);
 4. verifies `GET /v1/verify?text=...` (bench/verify.py's phrases: half verbatim,
@@ -35,7 +38,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import flask
-from common import ConnectionPerThread, arguments, corpus, serving, started
+from common import ConnectionPerThread, arguments, corpus, psycopg_url, serving, started
 from search import queries
 from verify import phrases
 
@@ -50,14 +53,41 @@ RUNS = {
     "mix": "mix",
 }
 BARE_PATH = "/bare"
-# Serve bare_app through the service's own gunicorn setup (argv[1]: the port).
+BARE_READ_PATH = "/bare/quotes/"
+# Serve a bare app through the service's own gunicorn setup (argv[1]: the port, argv[2]:
+# the app factory, argv[3]: its argument).
 BARE_SERVER = """
 import sys
+import load
 from service.config import Settings
 from service.server import run_gunicorn
-from load import bare_app
-run_gunicorn(bare_app, "127.0.0.1", int(sys.argv[1]), Settings())
+factory = getattr(load, sys.argv[2])
+run_gunicorn(lambda: factory(*sys.argv[3:]), "127.0.0.1", int(sys.argv[1]), Settings())
 """
+# A quote as GET /v1/quotes/{id} shows it, built by PostgreSQL in one statement.
+BARE_READ = """
+SELECT json_build_object(
+  'id', q.id, 'text', q.text, 'lang', q.lang, 'kind', q.kind, 'status', q.status,
+  'status_note', q.status_note,
+  'speaker', (SELECT json_build_object('id', s.id, 'name', s.name, 'aliases', ARRAY(
+                SELECT a.alias FROM speaker_aliases a WHERE a.speaker_id = s.id AND a.alias <> s.name
+                ORDER BY a.id), 'wikidata_id', s.wikidata_id)
+              FROM speakers s WHERE s.id = q.speaker_id),
+  'speaker_description', q.speaker_description, 'speaker_role', q.speaker_role,
+  'said_on', q.said_on, 'said_on_precision', q.said_on_precision, 'context', q.context,
+  'topics', q.topics,
+  'translations', coalesce((SELECT json_agg(json_build_object(
+                    'lang', t.lang, 'text', t.text, 'translator', t.translator) ORDER BY t.id)
+                  FROM translations t WHERE t.quote_id = q.id), '[]'),
+  'citations', coalesce((SELECT json_agg(json_build_object(
+                 'source', json_build_object('id', o.id, 'url', o.url, 'title', o.title,
+                   'publisher', o.publisher, 'agency', o.agency, 'published_at', o.published_at,
+                   'kind', o.kind),
+                 'printed_text', c.printed_text, 'attribution', c.attribution, 'via', c.via)
+                 ORDER BY c.id)
+               FROM citations c JOIN sources o ON o.id = c.source_id WHERE c.quote_id = q.id), '[]'),
+  'created_at', q.created_at, 'updated_at', q.updated_at, 'version', q.version)::text
+FROM quotes q WHERE q.id = %s"""
 # Each wrk thread formats the requests once and sends them in turn, starting from its
 # own place in the list; `done` prints the figures as JSON.
 SCRIPT = """
@@ -89,6 +119,25 @@ def bare_app() -> flask.Flask:
     """The baseline: Flask answering constant JSON, nothing else."""
     app = flask.Flask("bare")
     app.get(BARE_PATH)(lambda: {"status": "ok"})
+    return app
+
+
+def bare_read_app(database_url: str) -> flask.Flask:
+    """The point read's baseline: Flask reading a quote with one psycopg query, nothing
+    else (built in each gunicorn worker, with its own pool)."""
+    from psycopg_pool import ConnectionPool
+
+    app = flask.Flask("bare-read")
+    pool = ConnectionPool(psycopg_url(database_url), min_size=1, max_size=Settings().threads)
+
+    @app.get(f"{BARE_READ_PATH}<int:quote_id>")
+    def read(quote_id: int) -> flask.Response:
+        with pool.connection() as connection:
+            row = connection.execute(BARE_READ, (quote_id,), prepare=True).fetchone()
+        if row is None:
+            flask.abort(404)
+        return flask.Response(row[0], mimetype="application/json")
+
     return app
 
 
@@ -148,7 +197,11 @@ def main() -> None:
     parser = arguments(__doc__, clients=64)
     parser.add_argument("--duration", type=int, default=60, help="seconds per run")
     parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument(
+        "--point-reads-only", action="store_true", help="only the point reads and their two baselines"
+    )
     args = parser.parse_args()
+    runs = {label: kind for label, kind in RUNS.items() if kind == "point read" or not args.point_reads_only}
 
     database, total = corpus(args.database)
     paths = workload(database)
@@ -170,14 +223,19 @@ def main() -> None:
     bench = Path(__file__).resolve().parent
     bare_env = {"PYTHONPATH": os.pathsep.join([str(bench.parent), str(bench)])}
     paths["bare"] = [BARE_PATH]
-    with started([sys.executable, "-c", BARE_SERVER, "{port}"], bare_env, BARE_PATH) as base:
+    paths["bare read"] = [path.replace("/v1/quotes/", BARE_READ_PATH) for path in paths["point read"]]
+    with started([sys.executable, "-c", BARE_SERVER, "{port}", "bare_app"], bare_env, BARE_PATH) as base:
         results = {"bare": measure("bare Flask", base, "bare")}
+    bare_read = [sys.executable, "-c", BARE_SERVER, "{port}", "bare_read_app", args.database]
+    with started(bare_read, bare_env, paths["bare read"][0]) as base:
+        results["bare read"] = measure("bare Flask + psycopg read", base, "bare read")
     with serving(args.server, args.database) as base:
         wrk(base, paths["mix"], min(10, args.duration), args.clients, args.wrk_threads)  # warm-up
-        results |= {kind: measure(label, base, kind) for label, kind in RUNS.items()}
-    bare, point = results["bare"], results["point read"]
+        results |= {kind: measure(label, base, kind) for label, kind in runs.items()}
+    bare, bare_read, point = results["bare"], results["bare read"], results["point read"]
     print(
-        f"point read / bare: {point.rate / bare.rate:.2f} (target >= 0.5); "
+        f"point read / bare read: {point.rate / bare_read.rate:.2f} (target >= 0.8); "
+        f"point read / bare constant: {point.rate / bare.rate:.2f}; "
         f"point read p99 {point.p99:.1f} ms (target <= 50 ms); "
         f"load average {os.getloadavg()[0]:.2f}"
     )

@@ -29,8 +29,24 @@ LANGUAGE_TAG = re.compile(
 MAX_TAG = 35
 
 
+def canonical_case(tag: str) -> str:
+    """A well-formed language tag in the case RFC 5646 recommends (section 2.1.1), which is
+    how the registry spells it: `en`, `en-GB`, `zh-Hant`, `sr-Latn-RS`, `de-CH-x-phonebk`.
+    Tags are case-insensitive, so this is one spelling per tag."""
+    subtags = tag.lower().split("-")
+    for position, subtag in enumerate(subtags[1:], start=1):
+        if len(subtags[position - 1]) == 1:  # an extension or private use: the rest stays lower
+            break
+        if len(subtag) == 4 and subtag.isalpha():
+            subtags[position] = subtag.title()
+        elif len(subtag) == 2 and subtag.isalpha():
+            subtags[position] = subtag.upper()
+    return "-".join(subtags)
+
+
 class LanguageTag(ma.fields.String):
-    """A BCP 47 language tag (`en`, `ru`, `pt-BR`) with registered subtags, kept as written."""
+    """A BCP 47 language tag (`en`, `ru`, `pt-BR`) with registered subtags, in its
+    canonical case (`EN` is `en`)."""
 
     def __init__(self, **kwargs):
         metadata = {
@@ -47,7 +63,7 @@ class LanguageTag(ma.fields.String):
         if not (len(tag) <= MAX_TAG and LANGUAGE_TAG.fullmatch(tag) and langcodes.tag_is_valid(tag)):
             shown = tag if len(tag) <= MAX_TAG else tag[:MAX_TAG] + "..."
             raise ma.ValidationError(f"{shown!r} is not a BCP 47 language tag.")
-        return tag
+        return canonical_case(tag)
 
 
 class JsonInteger(ma.fields.Integer):

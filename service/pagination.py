@@ -4,18 +4,20 @@
 import base64
 import binascii
 import json
+import math
 from dataclasses import dataclass, field
 
 import flask
 import marshmallow as ma
 from flask_smorest import abort
-from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_
+from sqlalchemy import BigInteger, ColumnElement, Integer, Select, func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from service.fields import QueryInteger
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+NOT_A_CURSOR = "Not a cursor from a `next` link."
 
 
 @dataclass(frozen=True)
@@ -40,18 +42,36 @@ class Cursor(ma.fields.String):
     def _deserialize(self, value, attr, data, **kwargs):
         token = super()._deserialize(value, attr, data, **kwargs)
         if len(token) > self.max_length:
-            raise ma.ValidationError("Not a cursor from a `next` link.")
+            raise ma.ValidationError(NOT_A_CURSOR)
         try:
-            decoded = json.loads(base64.urlsafe_b64decode(token.encode() + b"=="))
+            decoded = json.loads(
+                base64.urlsafe_b64decode(token.encode() + b"=="), parse_constant=_no_constant
+            )
         except (binascii.Error, ValueError, UnicodeDecodeError):
-            raise ma.ValidationError("Not a cursor from a `next` link.") from None
+            raise ma.ValidationError(NOT_A_CURSOR) from None
         if not (isinstance(decoded, list) and 0 < len(decoded) <= 4 and all(map(_is_number, decoded))):
-            raise ma.ValidationError("Not a cursor from a `next` link.")
+            raise ma.ValidationError(NOT_A_CURSOR)
         return decoded
 
 
+def _no_constant(name: str):
+    """`NaN` and `Infinity` are no sort key (Python's JSON reads them; JSON has none)."""
+    raise ValueError(name)
+
+
 def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    """A sort key's value: a finite float, or an integer a bigint holds."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63
+
+
+def _fits(key: ColumnElement, value) -> bool:
+    """Can `value` stand for `key` in SQL (an integer key takes integers its type holds)?"""
+    if isinstance(key.type, Integer):
+        bound = 2**63 if isinstance(key.type, BigInteger) else 2**31
+        return isinstance(value, int) and -bound <= value < bound
+    return True
 
 
 def encode_cursor(keys: list) -> str:
@@ -110,6 +130,8 @@ def page_statement(listing: Listing, limit: int, cursor: list | None = None) -> 
     if cursor is not None:
         if len(cursor) != len(keys):
             abort(400, errors={"cursor": ["This cursor belongs to another sort order."]})
+        if not all(map(_fits, keys, cursor)):
+            abort(400, errors={"cursor": [NOT_A_CURSOR]})
         after = tuple_(*(literal(value, key.type) for key, value in zip(keys, cursor, strict=True)))
         stmt = stmt.where(tuple_(*keys) < after if listing.descending else tuple_(*keys) > after)
     order = [key.desc() for key in keys] if listing.descending else keys

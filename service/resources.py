@@ -17,6 +17,7 @@ import flask_smorest
 import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import abort
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from webargs import missing
 from webargs.flaskparser import FlaskParser, is_json_request
@@ -232,7 +233,14 @@ def documented_moves(blp: Blueprint, resource: Resource, methods: dict[str, Call
 
 
 def check_current(blp: Blueprint, resource: Resource, record: Any) -> Any:
-    """The record, if the client's `If-Match` names its current version; else 412."""
+    """The record, if the client's `If-Match` names its current version; else 412.
+
+    The record's row is locked (and its fields read again) first, until the transaction
+    ends: of several changes sent at once with the same `If-Match`, the first changes the
+    version and the others, waiting for the lock, then see that version and get 412."""
+    model = type(record)
+    locked = select(model).where(model.id == record.id).with_for_update()
+    db.session().execute(locked.execution_options(populate_existing=True)).scalar_one()
     blp.check_etag(record, resource.schema)
     return record
 

@@ -10,6 +10,24 @@ from service.speakers.schemas import SpeakerInSchema, SpeakerSummarySchema
 
 # A correction to one of these keeps the record and must say why.
 STATUSES_NEEDING_NOTE = ("disputed", "misattributed", "retracted")
+SPEAKER_GIVEN_BY = ("speaker_id", "speaker", "speaker_description")
+
+
+def rule_errors(quote: dict) -> dict[str, list[str]]:
+    """What breaks the rules every quote keeps, new or changed (`quote`: a new quote's
+    fields, or a changed quote's fields after the change): exactly one speaker (an id, a
+    `speaker` object, or a description of an unnamed source), a note saying why for a
+    correction, a date for a precision."""
+    errors = {}
+    if len([k for k in SPEAKER_GIVEN_BY if quote.get(k)]) != 1:
+        errors["speaker"] = [
+            "Give exactly one of speaker_id, speaker, or speaker_description (for an unnamed source)."
+        ]
+    if quote.get("status") in STATUSES_NEEDING_NOTE and not quote.get("status_note"):
+        errors["status_note"] = [f"A status of {quote['status']!r} needs a status_note saying why."]
+    if quote.get("said_on_precision") and not quote.get("said_on"):
+        errors["said_on_precision"] = ["said_on_precision needs a said_on date."]
+    return errors
 
 
 class TranslationSchema(ma.Schema):
@@ -86,18 +104,6 @@ class QuoteFieldsSchema(ma.Schema):
     status_note = f.text(f.MAX_NOTE, allow_none=True)
     topics = f.text_list(50, 100)
 
-    @ma.validates_schema
-    def _note_for_correction(self, data, **kwargs):
-        if data.get("status") in STATUSES_NEEDING_NOTE and not data.get("status_note"):
-            raise ma.ValidationError(
-                f"A status of {data['status']!r} needs a status_note saying why.", "status_note"
-            )
-
-    @ma.validates_schema
-    def _precision_needs_date(self, data, **kwargs):
-        if data.get("said_on_precision") and not data.get("said_on"):
-            raise ma.ValidationError("said_on_precision needs a said_on date.", "said_on_precision")
-
 
 class QuoteInSchema(QuoteFieldsSchema):
     """A new quote. Speaker: `speaker_id`, a `speaker` object (matched by alias or created),
@@ -118,13 +124,9 @@ class QuoteInSchema(QuoteFieldsSchema):
     )
 
     @ma.validates_schema
-    def _one_speaker(self, data, **kwargs):
-        given = [k for k in ("speaker_id", "speaker", "speaker_description") if data.get(k)]
-        if len(given) != 1:
-            raise ma.ValidationError(
-                "Give exactly one of speaker_id, speaker, or speaker_description (for an unnamed source).",
-                "speaker",
-            )
+    def _rules(self, data, **kwargs):
+        if errors := rule_errors(data):
+            raise ma.ValidationError(errors)
 
     @ma.post_load
     def _source_shorthand(self, data, **kwargs):
@@ -141,7 +143,15 @@ class QuoteInSchema(QuoteFieldsSchema):
 
 
 class QuotePatchSchema(f.PartialSchema, QuoteFieldsSchema):
-    """Changes to a quote. Citations are added by posting the statement again."""
+    """Changes to a quote, checked against the quote they leave (the rules of a new quote
+    hold). Naming a speaker (`speaker_id`) replaces an unnamed source's description; an
+    unnamed source instead of the speaker is `speaker_id: null` with a `speaker_description`.
+    Citations are added by posting the statement again."""
+
+    speaker_id = f.record_id(allow_none=True)
+    speaker_description = f.text(
+        f.MAX_NAME, allow_none=True, metadata={"example": "a U.S. State Department official"}
+    )
 
 
 class RetractArgsSchema(ma.Schema):

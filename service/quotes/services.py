@@ -1,10 +1,12 @@
 """Quote queries and changes. Functions take a session and never commit."""
 
+import json
 from collections.abc import Iterable
 from datetime import date
 
 from flask_smorest import abort
 from sqlalchemy import ColumnElement, Integer, Select, Subquery, bindparam, func, select, type_coerce
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from service.fields import as_record_id
@@ -19,6 +21,7 @@ from service.history.services import (
 )
 from service.pagination import Listing
 from service.quotes.models import Citation, Quote, Translation
+from service.quotes.schemas import rule_errors
 from service.quotes.search import highlight, ranked_matches
 from service.sources.models import Source
 from service.sources.services import canonical_url, get_source, match_or_create_source
@@ -59,6 +62,63 @@ ONE_QUOTE = (
     )
     .where(Quote.id == bindparam("quote_id"))
 )
+
+
+def _iso(column: str) -> str:
+    """SQL formatting a timestamptz as Python's `isoformat` does (what the schemas dump):
+    microseconds only when there are some, the session's UTC offset."""
+    return (
+        f"to_char({column}, CASE WHEN date_part('microseconds', {column})::int %% 1000000 = 0 "
+        f"""THEN 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM' ELSE 'YYYY-MM-DD"T"HH24:MI:SS.USTZH:TZM' END)"""
+    )
+
+
+# A quote exactly as `QuoteSchema` dumps it (fields in its order), built by PostgreSQL in
+# one statement: a point read, the most frequent request, makes no ORM objects and runs
+# no marshmallow; driver SQL, so SQLAlchemy compiles nothing either (psycopg prepares it
+# on the server after a few uses). tests/quotes/test_read.py holds it equal to the dump.
+QUOTE_DOCUMENT = f"""
+SELECT json_build_object(
+  'id', q.id, 'text', q.text, 'lang', q.lang, 'kind', q.kind, 'status', q.status,
+  'status_note', q.status_note,
+  'speaker', (SELECT json_build_object('id', s.id, 'name', s.name, 'aliases', ARRAY(
+                SELECT a.alias FROM speaker_aliases a WHERE a.speaker_id = s.id AND a.alias <> s.name
+                ORDER BY a.id), 'wikidata_id', s.wikidata_id)
+              FROM speakers s WHERE s.id = q.speaker_id),
+  'speaker_description', q.speaker_description, 'speaker_role', q.speaker_role,
+  'said_on', q.said_on, 'said_on_precision', q.said_on_precision, 'context', q.context,
+  'topics', q.topics,
+  'translations', coalesce((SELECT json_agg(json_build_object(
+                    'lang', t.lang, 'text', t.text, 'translator', t.translator) ORDER BY t.id)
+                  FROM translations t WHERE t.quote_id = q.id), '[]'),
+  'citations', coalesce((SELECT json_agg(json_build_object(
+                 'source', json_build_object('id', o.id, 'url', o.url, 'title', o.title,
+                   'publisher', o.publisher, 'agency', o.agency,
+                   'published_at', {_iso("o.published_at")}, 'kind', o.kind),
+                 'printed_text', c.printed_text, 'attribution', c.attribution, 'via', c.via)
+                 ORDER BY c.id)
+               FROM citations c JOIN sources o ON o.id = c.source_id WHERE c.quote_id = q.id), '[]'),
+  'created_at', {_iso("q.created_at")}, 'updated_at', {_iso("q.updated_at")}, 'version', q.version)::text
+FROM quotes q WHERE q.id = %(quote_id)s"""
+
+
+def quote_document(session: Session, quote_id: int) -> dict:
+    """The quote with this id as its representation (`QuoteSchema`'s dump), read
+    without building model instances; 308 if it was merged into another, else 404."""
+    document = _reading(session).exec_driver_sql(QUOTE_DOCUMENT, {"quote_id": quote_id}).scalar()
+    if document is None:
+        get_quote(session, quote_id)  # answers 308 or 404
+        return quote_document(session, quote_id)  # stored since the first statement
+    return json.loads(document)
+
+
+def _reading(session: Session) -> Connection:
+    """Where a one-statement read runs: the session's connection, in autocommit when the
+    read is the request's first use of the database (no BEGIN and COMMIT round trips: one
+    statement sees one snapshot anyway), else in the request's transaction."""
+    if session.in_transaction():
+        return session.connection()
+    return session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def get_quote(session: Session, quote_id: int) -> Quote:
@@ -137,6 +197,7 @@ def record_quote(session: Session, data: dict) -> tuple[Quote, bool]:
     Returns the quote and whether it was created.
     """
     speaker_id, description = _resolve_speaker(session, data)
+    _lock_statement(session, speaker_id, description, data["text"])
     existing = _find_statement(session, speaker_id, description, data["text"])
     if existing is not None:
         _merge_into(session, existing, data)
@@ -155,21 +216,34 @@ def record_quote(session: Session, data: dict) -> tuple[Quote, bool]:
 
 
 def update_quote(session: Session, quote: Quote, changes: dict) -> Quote:
-    """Apply a PATCH to a quote's own fields."""
+    """Apply a PATCH to a quote's own fields; 422 if the quote it leaves would break a
+    rule a new quote keeps (see `rule_errors`)."""
     before = _history_view(quote)
-    if "speaker_id" in changes:
-        get_speaker(session, changes["speaker_id"])
-    for name, value in changes.items():
-        setattr(quote, name, value)
-    if quote.speaker_id is not None and "speaker_id" in changes:
-        quote.speaker_description = changes.get("speaker_description")
-    if quote.said_on is None:
-        quote.said_on_precision = None
-    elif quote.said_on_precision is None:
-        quote.said_on_precision = "day"
+    after = _changed(quote, changes)
+    if errors := rule_errors(after):
+        abort(422, errors=errors)
+    if "speaker_id" in changes:  # the object too, so that the answer shows the new speaker
+        quote.speaker = None if after["speaker_id"] is None else get_speaker(session, after["speaker_id"])
+    for name in FIELDS:
+        if after[name] != getattr(quote, name):
+            setattr(quote, name, after[name])
     _index_text(quote)
     _record(session, quote, before, "retract" if changes.get("status") == "retracted" else "update")
     return quote
+
+
+def _changed(quote: Quote, changes: dict) -> dict:
+    """A quote's fields after a PATCH, with what the change implies: naming a speaker
+    replaces an unnamed source's description, no date has no precision, and a date
+    given without a precision is known to the day."""
+    after = {name: getattr(quote, name) for name in FIELDS} | changes
+    if changes.get("speaker_id") is not None and "speaker_description" not in changes:
+        after["speaker_description"] = None
+    if after["said_on"] is None and "said_on_precision" not in changes:
+        after["said_on_precision"] = None
+    elif after["said_on_precision"] is None:
+        after["said_on_precision"] = "day"
+    return after
 
 
 def retract_quote(session: Session, quote: Quote, note: str | None) -> Quote:
@@ -231,8 +305,23 @@ def _resolve_speaker(session: Session, data: dict) -> tuple[int | None, str | No
     return None, data["speaker_description"]
 
 
+def _lock_statement(session: Session, speaker_id, description, text: str) -> None:
+    """Wait until no other transaction is recording this statement; keep it until this
+    one ends. Of several requests posting one new statement at once, the first creates
+    the quote and the others then find it and add their citations to it."""
+    who = func.lower(description) if speaker_id is None else str(speaker_id)
+    key = func.concat_ws(":", "statement", who, statement_hash(text).hex())
+    session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+
+
 def _find_statement(session: Session, speaker_id, description, text: str) -> Quote | None:
-    stmt = select(Quote).options(*LOAD_EMBEDDED).where(Quote.text_hash == statement_hash(text))
+    """The quote on record for this statement, locked: a concurrent change of it waits."""
+    stmt = (
+        select(Quote)
+        .options(*LOAD_EMBEDDED)
+        .where(Quote.text_hash == statement_hash(text))
+        .with_for_update(of=Quote)
+    )
     if speaker_id is not None:
         stmt = stmt.where(Quote.speaker_id == speaker_id)
     else:

@@ -77,6 +77,15 @@ def retract(self, args, quote_id):
     return services.retract_quote(session, quote, args.get("note"))
 
 
+@blp.etag
+@blp.response(200, schemas.QuoteSchema)
+def read(self, quote_id):
+    """One quote."""
+    document = services.quote_document(db.session(), quote_id)
+    blp.set_etag(document)  # the ETag of the representation, as for every read; 304 if unchanged
+    return flask.current_app.json.response(document)
+
+
 collection_view(blp, QUOTES, get=page, post=record)
-item_view(blp, QUOTES, delete=retract)
+item_view(blp, QUOTES, get=read, delete=retract)
 history_view(blp, QUOTES)

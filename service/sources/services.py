@@ -111,12 +111,14 @@ def _find(session: Session, key: str) -> Source | None:
 
 def _insert(session: Session, data: dict) -> Source | None:
     """The new source, or None if another transaction stored the same one first (the
-    insert waits for that transaction to end rather than fail the request)."""
+    insert waits for that transaction to end rather than fail the request). Every unique
+    index arbitrates, the URL's too: naming only the identity key's, two requests storing
+    one new URL at once failed when PostgreSQL happened to check the URL's index first."""
     values = {k: data[k] for k in FIELDS if k in data}
     source_id = session.scalar(
         insert(Source)
         .values(identity_key=identity_key(data), version=1, **values)
-        .on_conflict_do_nothing(index_elements=[Source.identity_key])
+        .on_conflict_do_nothing()
         .returning(Source.id)
     )
     if source_id is None:

@@ -12,6 +12,7 @@ from tests.test_cli import Serving, environment
 
 CLIENTS = 8
 ROUNDS = 5
+RACES = 20
 
 
 @pytest.mark.parametrize("shared_speaker", [True, False], ids=["same speaker", "own speakers"])
@@ -51,3 +52,40 @@ def test_the_same_new_speaker_and_source_are_created_once(fresh_database, shared
     assert count(fresh_database, "speakers") == speakers
     assert count(fresh_database, "sources") == ROUNDS
     assert count(fresh_database, "history WHERE record_type IN ('speaker', 'source')") == speakers + ROUNDS
+
+
+@pytest.mark.parametrize("speaker", ["named", "unnamed"])
+def test_one_new_statement_posted_from_eight_outlets_at_once_keeps_every_citation(fresh_database, speaker):
+    """Twenty times, eight clients post the same new statement at once, each citing its
+    own outlet: every post succeeds (one creates the quote, the others add to it), and
+    the quote keeps all eight citations."""
+    headers = {"Authorization": f"Bearer {new_key(fresh_database)}"}
+    server = Serving(environment(DATABASE_URL=fresh_database, ONRECORD_WORKERS="2"))
+    start = threading.Barrier(CLIENTS)
+    who = (
+        {"speaker": {"name": "Outlet Speaker"}} if speaker == "named" else {"speaker_description": "an aide"}
+    )
+
+    def post(round_: int, client: int) -> requests.Response:
+        body = {
+            "text": f"One statement, round {round_}.",
+            "lang": "en",
+            "kind": "direct",
+            "source": {"url": f"https://outlet{client}.example.org/round/{round_}"},
+        } | who
+        start.wait(timeout=30)
+        return requests.post(f"{server.base}/v1/quotes", json=body, headers=headers, timeout=30)
+
+    try:
+        with ThreadPoolExecutor(CLIENTS) as pool:
+            for round_ in range(RACES):
+                answers = list(pool.map(post, [round_] * CLIENTS, range(CLIENTS)))
+                statuses = sorted(a.status_code for a in answers)
+                assert statuses == [200] * (CLIENTS - 1) + [201], [a.text for a in answers]
+                assert len({a.json()["id"] for a in answers}) == 1
+                quote = requests.get(f"{server.base}/v1/quotes/{answers[0].json()['id']}", timeout=30).json()
+                assert len(quote["citations"]) == CLIENTS
+    finally:
+        server.stop()
+    assert count(fresh_database, "quotes") == RACES
+    assert count(fresh_database, "citations") == RACES * CLIENTS

@@ -198,3 +198,85 @@ class TestChangeQuote:
 
     def test_delete_unknown_quote_is_404(self, client):
         assert client.delete_current("/v1/quotes/987654321").status_code == 404
+
+
+UNNAMED = {k: v for k, v in QUOTE.items() if k != "speaker"} | {"speaker_description": "an unnamed official"}
+
+
+class TestChangesKeepTheRulesOfCreation:
+    """A PATCH is checked against the quote it leaves behind, by the same rules as a new quote."""
+
+    @pytest.mark.parametrize(
+        "body,change,field",
+        [
+            (QUOTE | {"status": "disputed", "status_note": "Denied."}, {"status_note": None}, "status_note"),
+            (QUOTE | {"status": "disputed", "status_note": "Denied."}, {"status": "retracted"}, None),
+            (QUOTE, {"speaker_description": "an official"}, "speaker"),
+            (QUOTE, {"speaker_id": None}, "speaker"),
+            (UNNAMED, {"speaker_description": None}, "speaker"),
+            (QUOTE | {"said_on": None}, {"said_on_precision": "month"}, "said_on_precision"),
+        ],
+    )
+    def test_a_change_that_breaks_a_rule_is_422_and_changes_nothing(self, client, body, change, field):
+        quote = post(client, body)
+        path = f"/v1/quotes/{quote['id']}"
+        response = client.patch_current(path, json=change)
+        if field is None:  # the stored note still explains the new status
+            assert response.status_code == 200, response.get_json()
+            return
+        assert response.status_code == 422, response.get_json()
+        assert field in response.get_json()["errors"]
+        assert client.get(path).get_json() == quote
+
+    def test_naming_a_speaker_replaces_the_description_and_back(self, client):
+        speaker = post(client, QUOTE)["speaker"]
+        quote = post(client, UNNAMED | {"text": "Who said it was found out later."})
+        path = f"/v1/quotes/{quote['id']}"
+        named = client.patch_current(path, json={"speaker_id": speaker["id"]}).get_json()
+        assert (named["speaker"]["id"], named["speaker_description"]) == (speaker["id"], None)
+        assert named["version"] == quote["version"] + 1
+        change = client.get(f"{path}/history").get_json()["items"][-1]["changes"]
+        assert change["speaker_id"] == {"before": None, "after": speaker["id"]}
+        unnamed = client.patch_current(path, json={"speaker_id": None, "speaker_description": "an aide"})
+        assert unnamed.status_code == 200, unnamed.get_json()
+        assert (unnamed.get_json()["speaker"], unnamed.get_json()["speaker_description"]) == (None, "an aide")
+
+    def test_clearing_the_date_clears_its_precision(self, client):
+        quote = post(client, QUOTE)
+        changed = client.patch_current(f"/v1/quotes/{quote['id']}", json={"said_on": None}).get_json()
+        assert (changed["said_on"], changed["said_on_precision"]) == (None, None)
+
+
+class TestLanguageTags:
+    """BCP 47 tags are case-insensitive: stored and matched in their canonical case."""
+
+    @pytest.mark.parametrize(
+        "given,stored",
+        [
+            ("EN", "en"),
+            ("en-gb", "en-GB"),
+            ("ZH-hANT", "zh-Hant"),
+            ("sr-latn-rs", "sr-Latn-RS"),
+            ("es-419", "es-419"),
+        ],
+    )
+    def test_tags_are_stored_in_canonical_case(self, client, given, stored):
+        body = QUOTE | {
+            "text": f"Tagged {given}.",
+            "lang": given,
+            "translations": [{"lang": given, "text": "T."}],
+        }
+        quote = post(client, body)
+        assert (quote["lang"], quote["translations"][0]["lang"]) == (stored, stored)
+        path = f"/v1/quotes/{quote['id']}"
+        assert client.patch_current(path, json={"lang": given.swapcase()}).get_json()["lang"] == stored
+
+    def test_a_filter_in_any_case_finds_the_same_quotes(self, client):
+        quote = post(client, QUOTE | {"text": "Said in British English.", "lang": "EN-gb"})
+        for lang in ("en-GB", "EN-GB", "en-gb"):
+            found = client.get("/v1/quotes", query_string={"lang": lang, "limit": 500}).get_json()["items"]
+            assert quote["id"] in [q["id"] for q in found]
+
+    def test_a_source_language_too(self, client):
+        source = client.post("/v1/sources", json={"title": "Tagged", "lang": "PT-br"}).get_json()
+        assert source["lang"] == "pt-BR"
