@@ -1,6 +1,7 @@
 """The application factory."""
 
 import flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service import api as api_core
 from service import errors, limits, observability, system
@@ -43,7 +44,11 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         API_SPEC_OPTIONS={"info": {"description": API_DESCRIPTION}},
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         PUBLIC_READS=settings.public_reads,
+        PUBLIC_URL=settings.public_url,
     )
+    if settings.trusted_proxies:
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.url_map.converters["id"] = api_core.IdConverter

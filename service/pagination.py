@@ -124,6 +124,15 @@ def _annotated(item, annotations: dict, values) -> object:
 
 
 def _next_url(cursor: str) -> str:
+    """The next page's URL: under ONRECORD_PUBLIC_URL when it is set, else relative
+    (never from the request's Host header, which the client chooses)."""
     request = flask.request
     args = request.args.to_dict(flat=False) | {"cursor": cursor}
-    return flask.url_for(request.endpoint, **(request.view_args or {}), **args, _external=True)
+    path = flask.url_for(request.endpoint, **(request.view_args or {}), **args)
+    return public_url(path)
+
+
+def public_url(path: str) -> str:
+    """`path` (from the application root) as a client should follow it."""
+    base = flask.current_app.config["PUBLIC_URL"]
+    return base.rstrip("/") + path if base else path
