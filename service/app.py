@@ -4,7 +4,7 @@ import flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service import api as api_core
-from service import errors, limits, observability, system
+from service import errors, limits, observability, pagination, system
 from service.auth.access import check_access
 from service.auth.views import blp as keys
 from service.config import Settings
@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     limits.init_app(app, settings)
     errors.init_app(app)
     system.init_app(app)
+    app.after_request(pagination.relocate)
     app.before_request(check_access)
     app.before_request(api_core.check_content_type)
     return app

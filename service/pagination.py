@@ -132,7 +132,16 @@ def _next_url(cursor: str) -> str:
     return public_url(path)
 
 
+def relocate(response: flask.Response) -> flask.Response:
+    """after_request: a `Location` werkzeug made absolute from the Host header (the
+    trailing-slash redirect of /docs) becomes relative, or under ONRECORD_PUBLIC_URL."""
+    location, host_url = response.headers.get("Location", ""), flask.request.host_url
+    if location.startswith(host_url):
+        response.headers["Location"] = public_url("/" + location[len(host_url) :])
+    return response
+
+
 def public_url(path: str) -> str:
-    """`path` (from the application root) as a client should follow it."""
+    """`path` (as url_for gives it) as a client should follow it."""
     base = flask.current_app.config["PUBLIC_URL"]
     return base.rstrip("/") + path if base else path

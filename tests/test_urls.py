@@ -57,3 +57,10 @@ def test_forwarded_for_counts_only_from_trusted_proxies(make_app):
     trusted = make_app(rate_limit="2 per minute", trusted_proxies=1)
     assert statuses_from(trusted, claimed) == [200, 200, 200]
     assert statuses_from(trusted, ["192.0.2.1"] * 2) == [200, 429]
+
+
+def test_redirects_do_not_follow_the_host_header(make_app):
+    response = make_app().test_client().get("/docs", headers=EVIL)
+    assert response.status_code == 308 and response.headers["Location"] == "/docs/"
+    public = make_app(public_url="https://quotes.example.org").test_client().get("/docs", headers=EVIL)
+    assert public.headers["Location"] == "https://quotes.example.org/docs/"
