@@ -58,7 +58,10 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     metrics.init_app(app)
     observability.init_app(app)  # first: its timing and log line wrap the commit too
     Database(
-        lambda: _database_url(settings, database_url), settings.pool_size, settings.database_replica_url
+        lambda: _database_url(settings, database_url),
+        settings.pool_size,
+        settings.database_replica_url,
+        deadlines=(settings.statement_timeout, settings.import_statement_timeout),
     ).init_app(app)
     api = api_core.OnRecordApi(app)
     api.register_converter(api_core.IdConverter, api_core.id_schema)

@@ -31,6 +31,7 @@ blp = Blueprint(
 
 @blp.route("")
 class Imports(MethodView):
+    @db.long_statements
     @accepts(NDJSON, CSV)
     @blp.arguments(ImportArgsSchema, location="query")
     @blp.arguments(ImportHeadersSchema, location="headers")
