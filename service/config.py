@@ -67,6 +67,7 @@ class Settings:
     max_body_bytes: int = field(default_factory=lambda: _env_int("ONRECORD_MAX_BODY_BYTES", 1024 * 1024))
     workers: int = field(default_factory=lambda: _env_int("ONRECORD_WORKERS", os.cpu_count() or 2))
     threads: int = field(default_factory=lambda: _env_int("ONRECORD_THREADS", 4))
+    worker_connections: int = field(default_factory=lambda: _env_int("ONRECORD_WORKER_CONNECTIONS", 1000))
     rate_limit: str = field(
         default_factory=lambda: os.environ.get("ONRECORD_RATE_LIMIT", "3000 per minute; 100 per second")
     )

@@ -103,6 +103,8 @@ def test_a_client_that_goes_away_leaves_nothing_running_past_the_deadline(live, 
         while waiting_statements(engine) == 0 and time.monotonic() < deadline:
             time.sleep(0.05)
         assert waiting_statements(engine) == 1  # the request's statement waits in PostgreSQL
+        health, took = timed("GET", live.base + "/health")  # the one worker serves others meanwhile
+        assert health.status_code == 200 and took < 0.5
         client.close()  # the client gives up
         time.sleep(max(0.0, started + READ_DEADLINE + 0.5 - time.monotonic()))
         assert waiting_statements(engine) == 0
