@@ -1,4 +1,4 @@
-# OnRecord under gunicorn; `onrecord serve` applies migrations before it serves.
+# OnRecord under gunicorn (gevent workers: a slow client holds no worker); `onrecord serve` applies migrations before it serves.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

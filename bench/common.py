@@ -107,7 +107,7 @@ def _wait_ready(url: str, process, timeout: float = 120) -> None:
         try:
             if requests.get(url, timeout=2).status_code == 200:
                 return
-        except (requests.ConnectionError, requests.Timeout):  # still starting, on a busy machine
+        except (requests.ConnectionError, requests.Timeout):  # not up, or its workers still booting
             pass
         time.sleep(0.5)
     raise SystemExit(f"no server answered at {url}")

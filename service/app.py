@@ -1,9 +1,10 @@
 """The application factory."""
 
 import flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service import api as api_core
-from service import errors, limits, observability, pages, spec, system
+from service import errors, limits, observability, pages, pagination, spec, system
 from service.auth.access import check_access
 from service.auth.views import blp as keys
 from service.config import Settings
@@ -50,7 +51,11 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         },
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         PUBLIC_READS=settings.public_reads,
+        PUBLIC_URL=settings.public_url,
     )
+    if settings.trusted_proxies:
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.url_map.converters["id"] = api_core.IdConverter
@@ -60,7 +65,10 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     metrics.init_app(app)
     observability.init_app(app)  # first: its timing and log line wrap the commit too
     Database(
-        lambda: _database_url(settings, database_url), settings.pool_size, settings.database_replica_url
+        lambda: _database_url(settings, database_url),
+        settings.pool_size,
+        settings.database_replica_url,
+        deadlines=(settings.statement_timeout, settings.import_statement_timeout),
     ).init_app(app)
     api = api_core.OnRecordApi(app, spec_kwargs={"extra_plugins": [spec.OperationsPlugin(app)]})
     api.register_converter(api_core.IdConverter, api_core.id_schema)
@@ -71,6 +79,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     pages.init_app(app, settings)
     errors.init_app(app)
     system.init_app(app)
+    app.after_request(pagination.relocate)
     app.before_request(check_access)
     app.before_request(api_core.check_content_type)
     return app

@@ -27,6 +27,19 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def _env_seconds(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < 86400:
+        raise SystemExit(f"{name} must be a number of seconds above 0, got {raw!r}")
+    return seconds
+
+
 def _env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name, "").strip().lower()
     if raw == "":
@@ -55,12 +68,25 @@ class Settings:
     max_body_bytes: int = field(default_factory=lambda: _env_int("ONRECORD_MAX_BODY_BYTES", 1024 * 1024))
     workers: int = field(default_factory=lambda: _env_int("ONRECORD_WORKERS", os.cpu_count() or 2))
     threads: int = field(default_factory=lambda: _env_int("ONRECORD_THREADS", 4))
+    worker_connections: int = field(default_factory=lambda: _env_int("ONRECORD_WORKER_CONNECTIONS", 1000))
     rate_limit: str = field(
         default_factory=lambda: os.environ.get("ONRECORD_RATE_LIMIT", "3000 per minute; 100 per second")
     )
     rate_limit_storage: str = field(
         default_factory=lambda: os.environ.get("ONRECORD_RATE_LIMIT_STORAGE", "memory://")
     )
+    auth_failure_limit: str = field(
+        default_factory=lambda: os.environ.get("ONRECORD_AUTH_FAILURE_LIMIT", "30 per minute")
+    )
+    # Every SQL statement of a request; imports and exports get the longer one.
+    statement_timeout: float = field(default_factory=lambda: _env_seconds("ONRECORD_STATEMENT_TIMEOUT", 5))
+    import_statement_timeout: float = field(
+        default_factory=lambda: _env_seconds("ONRECORD_IMPORT_STATEMENT_TIMEOUT", 60)
+    )
+    # Absolute URLs (next links) start with this, not with the request's Host header.
+    public_url: str | None = field(default_factory=lambda: os.environ.get("ONRECORD_PUBLIC_URL") or None)
+    # How many proxies in front are trusted to set X-Forwarded-For/-Proto/-Host (0: none).
+    trusted_proxies: int = field(default_factory=lambda: _env_int("ONRECORD_TRUSTED_PROXIES", 0))
     public_reads: bool = field(default_factory=lambda: _env_bool("ONRECORD_PUBLIC_READS", True))
     # Signs the pages' session cookie and CSRF tokens. Unset: a new one for each
     # `onrecord serve` (its gunicorn workers share it); set it when instances share users.

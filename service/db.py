@@ -15,11 +15,12 @@ import re
 from collections.abc import Callable
 
 import flask
-from sqlalchemy import CheckConstraint, MetaData, create_engine, text
+from sqlalchemy import CheckConstraint, MetaData, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from service.api import view_method
 from service.config import normalise_database_url
 
 NAMING_CONVENTION = {
@@ -31,6 +32,8 @@ NAMING_CONVENTION = {
 }
 
 GIVE_UP_AFTER = 3  # seconds
+APPLICATION_NAME = "onrecord"  # as pg_stat_activity shows its sessions
+LONG_TIMEOUT = "long_statement_timeout"  # Session.info key
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 POSITION_HEADER = "X-Position"
 MIN_POSITION_HEADER = "X-Min-Position"
@@ -50,22 +53,50 @@ def one_of_constraint(column: str, values: tuple[str, ...]) -> CheckConstraint:
     return CheckConstraint(f"{column} IN {values}", name=column)
 
 
-def make_engine(url: str, pool_size: int = 5, read_only: bool = False) -> Engine:
+def make_engine(
+    url: str, pool_size: int = 5, read_only: bool = False, statement_timeout: float | None = None
+) -> Engine:
     """A pooled psycopg 3 engine that fails fast when the database is away, so a
     request gets its 503 within seconds: stale connections are tested before use and
     replaced; connecting, waiting for a free pooled connection, and waiting for the
     server to acknowledge what was sent over TCP each give up after GIVE_UP_AFTER.
     `read_only` makes every transaction read-only, so a read that tries to write fails
-    even where the replica URL leads to a writable server."""
+    even where the replica URL leads to a writable server. With a `statement_timeout`
+    (seconds), PostgreSQL cancels any statement of its sessions running longer."""
+    connect_args = {
+        "connect_timeout": GIVE_UP_AFTER,
+        "tcp_user_timeout": GIVE_UP_AFTER * 1000,
+        "application_name": APPLICATION_NAME,
+    }
+    if statement_timeout is not None:
+        connect_args["options"] = f"-c statement_timeout={_milliseconds(statement_timeout)}"
     engine = create_engine(
         normalise_database_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
         pool_timeout=GIVE_UP_AFTER,
-        connect_args={"connect_timeout": GIVE_UP_AFTER, "tcp_user_timeout": GIVE_UP_AFTER * 1000},
+        connect_args=connect_args,
     )
     return engine.execution_options(postgresql_readonly=True) if read_only else engine
+
+
+def _milliseconds(seconds: float) -> int:
+    return max(1, round(seconds * 1000))
+
+
+def long_statements(view):
+    """Mark a view (an import, an export) whose statements get the longer deadline,
+    ONRECORD_IMPORT_STATEMENT_TIMEOUT, instead of ONRECORD_STATEMENT_TIMEOUT."""
+    view.long_statements = True
+    return view
+
+
+@event.listens_for(Session, "after_begin")
+def _set_long_deadline(session: Session, _transaction, connection) -> None:
+    """Each transaction of a session made for a long-statement view raises its deadline."""
+    if timeout := session.info.get(LONG_TIMEOUT):
+        connection.exec_driver_sql(f"SET LOCAL statement_timeout = {_milliseconds(timeout)}")
 
 
 class Database:
@@ -75,10 +106,19 @@ class Database:
     (writing the OpenAPI spec, say) never start one.
     """
 
-    def __init__(self, resolve_url: Callable[[], str], pool_size: int = 5, replica_url: str | None = None):
+    def __init__(
+        self,
+        resolve_url: Callable[[], str],
+        pool_size: int = 5,
+        replica_url: str | None = None,
+        deadlines: tuple[float, float] | None = None,
+    ):
+        """`deadlines`: the statement timeouts (seconds) of a request, and of a
+        long-statement view's request; none without."""
         self._resolve_url = resolve_url
         self._pool_size = pool_size
         self._replica_url = replica_url
+        self._deadlines = deadlines
         self._engine: Engine | None = None
         self._replica_engine: Engine | None = None
         self.session_factory: sessionmaker[Session] | None = None
@@ -92,7 +132,7 @@ class Database:
     def engine(self) -> Engine:
         """The primary's engine."""
         if self._engine is None:
-            self._engine = make_engine(self._resolve_url(), self._pool_size)
+            self._engine = make_engine(self._resolve_url(), self._pool_size, statement_timeout=self._timeout)
         return self._engine
 
     @property
@@ -105,14 +145,27 @@ class Database:
         sessions to one rolled-back connection)."""
         self.session_factory = factory
 
-    def new_session(self, read: bool = False, min_position: str | None = None) -> Session:
+    @property
+    def _timeout(self) -> float | None:
+        return self._deadlines[0] if self._deadlines else None
+
+    def new_session(self, read: bool = False, min_position: str | None = None, long: bool = False) -> Session:
         """A session on the primary; for a `read` on the replica when there is one,
-        unless the client asks for a WAL position the replica has not replayed yet."""
+        unless the client asks for a WAL position the replica has not replayed yet.
+        A `long` one's transactions get the longer deadline."""
+        session = self._new_session(read, min_position)
+        if long and self._deadlines:
+            session.info[LONG_TIMEOUT] = self._deadlines[1]
+        return session
+
+    def _new_session(self, read: bool, min_position: str | None) -> Session:
         if self.session_factory is not None:
             return self.session_factory()
         if read and self.has_replica:
             if self._replica_engine is None:
-                self._replica_engine = make_engine(self._replica_url, self._pool_size, read_only=True)
+                self._replica_engine = make_engine(
+                    self._replica_url, self._pool_size, read_only=True, statement_timeout=self._timeout
+                )
             replica = Session(self._replica_engine, expire_on_commit=False)
             if min_position is None or _has_replayed(replica, min_position):
                 return replica
@@ -140,7 +193,9 @@ def session() -> Session:
     if "db_session" not in flask.g:
         request = flask.request
         flask.g.db_session = flask.current_app.extensions["db"].new_session(
-            read=request.method in READ_METHODS, min_position=request.headers.get(MIN_POSITION_HEADER)
+            read=request.method in READ_METHODS,
+            min_position=request.headers.get(MIN_POSITION_HEADER),
+            long=getattr(view_method(), "long_statements", False) if request.url_rule else False,
         )
     return flask.g.db_session
 

@@ -7,6 +7,7 @@ from http import HTTPStatus
 import flask
 import gunicorn.util
 import marshmallow as ma
+from psycopg.errors import QueryCanceled
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -128,10 +129,16 @@ def handle_integrity_error(error: IntegrityError) -> flask.Response:
 
 
 def handle_database_unavailable(error: OperationalError | PoolTimeout) -> flask.Response:
-    """The database does not answer, or no pooled connection came free in time: a
-    retryable 503, not a 500."""
-    log.error("database unavailable: %s", getattr(error, "orig", error))  # no SQL, no parameters
-    response = problem(503, "The database is not answering; try again shortly.")
+    """The database does not answer, no pooled connection came free in time, or a
+    statement ran past its deadline and PostgreSQL cancelled it: a retryable 503, not a 500."""
+    cause = getattr(error, "orig", error)  # logged without SQL or parameters
+    if isinstance(cause, QueryCanceled):
+        log.warning("statement cancelled: %s", cause)
+        detail = "The request ran past its time limit and was stopped; try again later."
+    else:
+        log.error("database unavailable: %s", cause)
+        detail = "The database is not answering; try again shortly."
+    response = problem(503, detail)
     response.headers["Retry-After"] = "5"
     return response
 

@@ -146,6 +146,24 @@ def _annotated(item, annotations: dict, values) -> object:
 
 
 def _next_url(cursor: str) -> str:
+    """The next page's URL: under ONRECORD_PUBLIC_URL when it is set, else relative
+    (never from the request's Host header, which the client chooses)."""
     request = flask.request
     args = request.args.to_dict(flat=False) | {"cursor": cursor}
-    return flask.url_for(request.endpoint, **(request.view_args or {}), **args, _external=True)
+    path = flask.url_for(request.endpoint, **(request.view_args or {}), **args)
+    return public_url(path)
+
+
+def relocate(response: flask.Response) -> flask.Response:
+    """after_request: a `Location` werkzeug made absolute from the Host header (the
+    trailing-slash redirect of /docs) becomes relative, or under ONRECORD_PUBLIC_URL."""
+    location, host_url = response.headers.get("Location", ""), flask.request.host_url
+    if location.startswith(host_url):
+        response.headers["Location"] = public_url("/" + location[len(host_url) :])
+    return response
+
+
+def public_url(path: str) -> str:
+    """`path` (as url_for gives it) as a client should follow it."""
+    base = flask.current_app.config["PUBLIC_URL"]
+    return base.rstrip("/") + path if base else path

@@ -58,7 +58,7 @@ class Serving:
             try:
                 if requests.get(self.base + "/ready", timeout=2).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not up, or its workers still booting
                 pass
             time.sleep(0.3)
         self.process.kill()

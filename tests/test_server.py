@@ -1,5 +1,11 @@
 """gunicorn under `onrecord serve` (service/server.py), as a real process."""
 
+import socket
+import threading
+import time
+
+import requests
+
 from tests.test_cli import Serving, environment
 
 
@@ -11,3 +17,50 @@ def test_gunicorn_cmd_args_override_its_settings(database_url, engine):
     finally:
         server.stop()
     assert response.status_code == 414
+
+
+SLOW_CLIENTS = 200
+SLOW_FOR = 60.0  # seconds
+HEADER_EVERY = 8.0  # seconds
+
+
+def slow_clients(port: int, stop: threading.Event) -> None:
+    """SLOW_CLIENTS sockets that send a request line, then one header every HEADER_EVERY
+    seconds, and never finish their request."""
+    sockets = []
+    for _ in range(SLOW_CLIENTS):
+        sock = socket.create_connection(("127.0.0.1", port))
+        sock.sendall(b"GET /v1/quotes HTTP/1.1\r\nHost: onrecord\r\n")
+        sockets.append(sock)
+    n = 0
+    while not stop.wait(HEADER_EVERY):
+        n += 1
+        for sock in sockets:
+            try:
+                sock.sendall(f"X-Slow-{n}: {n}\r\n".encode())
+            except OSError:
+                pass  # the server may close a client this slow: that is allowed
+    for sock in sockets:
+        sock.close()
+
+
+def test_slow_clients_hold_no_request_thread(database_url, engine):
+    server = Serving(environment(DATABASE_URL=database_url, ONRECORD_WORKERS="2"))
+    stop = threading.Event()
+    slow = threading.Thread(target=slow_clients, args=(server.port, stop))
+    slow.start()
+    slowest = {"/health": 0.0, "/v1/quotes/1": 0.0}
+    try:
+        ends = time.monotonic() + SLOW_FOR
+        while time.monotonic() < ends:
+            for path in slowest:
+                started = time.monotonic()
+                response = requests.get(server.base + path, timeout=5)
+                assert response.status_code == 200
+                slowest[path] = max(slowest[path], time.monotonic() - started)
+            time.sleep(1)
+    finally:
+        stop.set()
+        slow.join()
+        server.stop()
+    assert max(slowest.values()) < 1.0, slowest

@@ -6,7 +6,7 @@ the canonical spelling of its tag, with the same text, is the same translation: 
 other spelling's copy is dropped.
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007
 Create Date: 2026-11-28
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 from service.fields import canonical_case
 
 revision: str = "0008"
-down_revision: str | Sequence[str] | None = "0005"
+down_revision: str | Sequence[str] | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

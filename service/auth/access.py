@@ -1,14 +1,17 @@
 """Who may do what. Writes need `Authorization: Bearer <key>` with the write scope;
-reads are open unless ONRECORD_PUBLIC_READS=false, and then need the read scope.
+reads (/metrics too) are open unless ONRECORD_PUBLIC_READS=false, and then need the
+read scope.
 No key, an unknown or a revoked one: 401. A key without the scope: 403."""
 
 import flask
 
 from service import db
+from service.auth.models import ApiKey
 from service.auth.services import key_for_secret
 from service.errors import problem
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
+GUARDED_PATHS = ("/v1/", "/metrics")  # /metrics is a read like any other
 CHALLENGE = 'Bearer realm="OnRecord"'
 
 
@@ -34,29 +37,41 @@ def required_scope(view, method: str) -> str:
 def check_access() -> flask.Response | None:
     """Before each API request: let it through, or answer 401/403."""
     request = flask.request
-    if request.url_rule is None or not request.path.startswith("/v1/"):
+    if request.url_rule is None or not request.path.startswith(GUARDED_PATHS):
         return None
-    scope = required_scope(flask.current_app.view_functions[request.endpoint], request.method)
-    return check_scope(scope)
+    return check_scope(required_scope(flask.current_app.view_functions[request.endpoint], request.method))
 
 
 def check_scope(scope: str) -> flask.Response | None:
     """401/403 unless the request may act with `scope` (for a view whose scope depends
     on its arguments, e.g. `POST /v1/extract?import=true` writes)."""
     request = flask.request
-    secret = _bearer_token(request)
-    if secret is None:
+    key = resolved_key()
+    if key is None:
+        if _bearer_token(request) is not None:
+            return _unauthorized("This API key is unknown or revoked.", error="invalid_token")
         if scope == "read" and flask.current_app.config["PUBLIC_READS"]:
             return None
         return _unauthorized("This needs an API key: send `Authorization: Bearer <key>`.")
-    key = key_for_secret(db.session(), secret)
-    if key is None:
-        return _unauthorized("This API key is unknown or revoked.", error="invalid_token")
     if scope not in key.scopes:
         return problem(403, f"The key {key.name!r} does not have the {scope!r} scope.")
     db.session().info["actor"] = key.name
     flask.g.api_key_name = key.name
     return None
+
+
+def sends_credentials() -> bool:
+    """Does the request carry an `Authorization` header, whatever its scheme?"""
+    return bool(flask.request.headers.get("Authorization"))
+
+
+def resolved_key() -> ApiKey | None:
+    """The live key the request's `Authorization: Bearer` names (the scheme in any
+    case, spaces around the secret ignored), or None: looked up once per request."""
+    if "api_key" not in flask.g:
+        secret = _bearer_token(flask.request)
+        flask.g.api_key = key_for_secret(db.session(), secret) if secret else None
+    return flask.g.api_key
 
 
 def _bearer_token(request: flask.Request) -> str | None:

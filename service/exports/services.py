@@ -91,8 +91,10 @@ def csv_text(rows) -> str:
 
 def exported(session: Session, args: dict, fmt: str) -> Iterator[tuple[str, int]]:
     """(text, quotes in it) chunks of the export in `fmt`, the header first for CSV."""
-    if fmt == "csv":
-        yield csv_header(), 0
+    header = csv_header() if fmt == "csv" else ""  # sent with the first quotes: after the query ran
     render = csv_from_documents if fmt == "csv" else ndjson_text
     for documents in quote_documents(session, args):
-        yield render(documents), len(documents)
+        yield header + render(documents), len(documents)
+        header = ""
+    if header:
+        yield header, 0

@@ -17,6 +17,7 @@ blp = Blueprint("export", __name__, url_prefix="/v1/export", description="Quotes
 
 @blp.route("")
 class Export(MethodView):
+    @db.long_statements
     @blp.arguments(ExportArgsSchema, location="query", error_status_code=LIST_ARGUMENT_ERROR)
     @blp.response(
         200,

@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from typing import BinaryIO
 
 from flask_smorest import abort
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -33,9 +32,10 @@ def spooled(stream: BinaryIO, options: ImportOptions, mimetype: str):
         yield spool, digest.digest()
 
 
-def stored_report(session: Session, key: str, fingerprint: bytes) -> dict | None:
-    """The report of the earlier request with this key; 422 if that request differed."""
-    stored = session.scalar(select(ImportRequest).where(ImportRequest.key == key))
+def stored_report(session: Session, api_key_id: int, key: str, fingerprint: bytes) -> dict | None:
+    """The report of the same API key's earlier request with this Idempotency-Key; 422
+    if that request differed."""
+    stored = session.get(ImportRequest, (api_key_id, key))
     if stored is None:
         return None
     if stored.fingerprint != fingerprint:
@@ -45,7 +45,8 @@ def stored_report(session: Session, key: str, fingerprint: bytes) -> dict | None
     return stored.report
 
 
-def store_report(session: Session, key: str, fingerprint: bytes, report: dict) -> None:
-    """Keep the report of a completed import for its key (the first one stored wins)."""
-    row = {"key": key, "fingerprint": fingerprint, "report": report}
+def store_report(session: Session, api_key_id: int, key: str, fingerprint: bytes, report: dict) -> None:
+    """Keep the report of a completed import for its API key and Idempotency-Key (the
+    first one stored wins)."""
+    row = {"api_key_id": api_key_id, "key": key, "fingerprint": fingerprint, "report": report}
     session.execute(insert(ImportRequest).values(row).on_conflict_do_nothing())

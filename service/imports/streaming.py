@@ -12,13 +12,15 @@ def streamed(chunks: Iterator[str], mimetype: str) -> flask.Response:
     """A response sending `chunks` as they are made. The request's teardown has run by the
     time they are, so the session they use is closed here once they are done."""
     session = db.session()
-    # The database answers now, or the request gets its 503 like any other: once the body
-    # has begun, a failure can only cut it short (before the first chunk, gunicorn answers
-    # a bare 500).
+    # The first chunk is made now, so that the database away or a statement past its
+    # deadline gets the request its 503 like any other: once the body has begun, a
+    # failure can only cut it short (and gunicorn answers a bare 500 for one before it).
     session.connection()
+    first = next(chunks, "")
 
     def body() -> Iterator[str]:
         try:
+            yield first
             yield from chunks
         finally:
             session.close()

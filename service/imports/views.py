@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from service import db
 from service.api import accepts
+from service.auth.access import resolved_key
 from service.imports import idempotency
 from service.imports.formats import CSV, ENCODINGS, NDJSON, FormatError, Record, read_records
 from service.imports.report import ImportReport, ImportStopped
@@ -33,6 +34,7 @@ blp = Blueprint(
 
 @blp.route("")
 class Imports(MethodView):
+    @db.long_statements
     @accepts(NDJSON, CSV)
     @blp.arguments(ImportArgsSchema, location="query")
     @blp.arguments(ImportHeadersSchema, location="headers")
@@ -88,14 +90,14 @@ def _records(stream, mimetype: str) -> Iterator[Record]:
 
 def _idempotent_import(session: Session, key: str, options: ImportOptions):
     """The stored report of an earlier request with this key, or a new import stored under it."""
-    request = flask.request
+    request, api_key_id = flask.request, resolved_key().id  # a write needs a key
     with idempotency.spooled(request.stream, options, request.mimetype) as (body, fingerprint):
-        stored = idempotency.stored_report(session, key, fingerprint)
+        stored = idempotency.stored_report(session, api_key_id, key, fingerprint)
         if stored is not None:
             return stored, 200, {"Idempotent-Replayed": "true"}
         report = _counted(run_import(session, _records(body, request.mimetype), options).as_dict())
     if "stopped_at" not in report:
-        idempotency.store_report(session, key, fingerprint, report)
+        idempotency.store_report(session, api_key_id, key, fingerprint, report)
     return report
 
 

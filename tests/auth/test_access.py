@@ -75,5 +75,7 @@ def test_reads_can_be_closed(database_url, keys, monkeypatch):
         assert closed.get("/v1/quotes").status_code == 401
         assert closed.get("/v1/quotes", headers=bearer(keys["read"])).status_code == 200
         assert closed.get("/health").status_code == 200  # liveness stays open
+        assert closed.get("/metrics").status_code == 401  # the metrics are a read too
+        assert closed.get("/metrics", headers=bearer(keys["read"])).status_code == 200
     finally:
         app.extensions["db"].engine.dispose()

@@ -327,6 +327,18 @@ class TestIdempotencyKey:
         )
         assert response.status_code == 422 and "Idempotency-Key" in response.get_json()["errors"]
 
+    def test_an_idempotency_key_is_scoped_to_its_api_key(self, client, keys):
+        first = post(client, ndjson(QUOTE), **{"Idempotency-Key": "shared-name"})
+        other = client.post(
+            "/v1/imports",
+            data=ndjson(QUOTE),
+            content_type=NDJSON,
+            headers={"Idempotency-Key": "shared-name", "Authorization": f"Bearer {keys['admin']}"},
+        )
+        assert first["created"] == 1
+        assert other.status_code == 200 and "Idempotent-Replayed" not in other.headers
+        assert other.get_json()["matched"] == 1  # its own run, not the other key's report
+
 
 class TestStreamedReport:
     def test_accept_ndjson_streams_each_lines_outcome_then_the_report(self, client):
