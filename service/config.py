@@ -50,6 +50,11 @@ class Settings:
             os.environ.get("ONRECORD_DATA_DIR") or platformdirs.user_data_dir("onrecord", appauthor=False)
         )
     )
+    index_dir: Path | None = field(
+        default_factory=lambda: (
+            Path(os.environ["ONRECORD_INDEX_DIR"]) if os.environ.get("ONRECORD_INDEX_DIR") else None
+        )
+    )
     pool_size: int = field(default_factory=lambda: _env_int("ONRECORD_DB_POOL_SIZE", 5))
     max_body_bytes: int = field(default_factory=lambda: _env_int("ONRECORD_MAX_BODY_BYTES", 1024 * 1024))
     workers: int = field(default_factory=lambda: _env_int("ONRECORD_WORKERS", os.cpu_count() or 2))
@@ -62,3 +67,7 @@ class Settings:
     )
     public_reads: bool = field(default_factory=lambda: _env_bool("ONRECORD_PUBLIC_READS", True))
     log_level: str = field(default_factory=lambda: os.environ.get("ONRECORD_LOG_LEVEL", "info"))
+
+    def __post_init__(self):
+        if self.index_dir is None:  # the search index lives beside the embedded database by default
+            object.__setattr__(self, "index_dir", self.data_dir / "index")
