@@ -163,6 +163,13 @@ class Indexer:
             )
         return count
 
+    def refresh(self, connection: Connection, quote_ids: set[int]) -> None:
+        """Re-index these quotes as `connection` sees them now, and commit."""
+        if self._reindex(connection, quote_ids):
+            self._open.writer.commit()
+            position = read_position(self._open.generation)
+            write_position(self._open.generation, position)  # readers look at its time
+
     def _reindex(self, connection: Connection, quote_ids: set[int]) -> int:
         """Replace the documents of these quotes with their current rows (none for a
         quote that is gone): applying a change twice gives the same index."""
