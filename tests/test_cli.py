@@ -33,6 +33,10 @@ class Serving:
     file: a pipe nobody reads while it runs would fill up and block its log lines."""
 
     def __init__(self, env: dict, *args: str):
+        self.index_dir = None
+        if "ONRECORD_INDEX_DIR" not in env and "ONRECORD_DATA_DIR" not in env:
+            self.index_dir = tempfile.TemporaryDirectory(prefix="onrecord-index-")
+            env = env | {"ONRECORD_INDEX_DIR": self.index_dir.name}
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.output = tempfile.TemporaryFile("w+")
@@ -71,6 +75,8 @@ class Serving:
         self.process.wait(timeout=60)
         output = self.read_output()
         self.output.close()
+        if self.index_dir is not None:
+            self.index_dir.cleanup()
         assert self.process.returncode == 0, output
         return output
 

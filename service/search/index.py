@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +46,8 @@ class Position:
     last_change: tuple[int, int, str] | None
 
     def to_json(self) -> str:
-        return json.dumps(self.__dict__)
+        # `written` tells readers a commit from the one before even when nothing else moved.
+        return json.dumps(self.__dict__ | {"written": time.time_ns()})
 
     @classmethod
     def from_json(cls, raw: str) -> "Position":
@@ -65,6 +67,13 @@ def read_position(generation: Path) -> Position | None:
         return Position.from_json((generation / POSITION_FILE).read_text())
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def _position_text(generation: Path) -> str:
+    try:
+        return (generation / POSITION_FILE).read_text()
+    except OSError:
+        raise IndexUnavailable("the search index is not built yet") from None
 
 
 def write_position(generation: Path, position: Position) -> None:
@@ -120,27 +129,24 @@ class SearchIndex:
         self.index_dir = index_dir
         self._lock = threading.Lock()
         self._index: tantivy.Index | None = None
-        self._seen: tuple[Path, int] | None = None
+        self._seen: tuple[Path, str] | None = None
         self._position: Position | None = None
 
     def refresh(self) -> Position:
         """Pick up the latest commit; its position. IndexUnavailable if there is none."""
         generation = current_path(self.index_dir)
-        try:
-            stamp = (generation, (generation / POSITION_FILE).stat().st_mtime_ns)
-        except OSError:
-            raise IndexUnavailable("the search index is not built yet") from None
+        stamp = (generation, _position_text(generation))
         with self._lock:
             if stamp != self._seen:
                 self._reopen(generation, stamp)
             return self._position
 
-    def _reopen(self, generation: Path, stamp: tuple[Path, int]) -> None:
+    def _reopen(self, generation: Path, stamp: tuple[Path, str]) -> None:
         if self._seen is None or generation != self._seen[0]:
             self._index = open_index(generation)
         else:
             self._index.reload()
-        self._position = read_position(generation)
+        self._position = Position.from_json(stamp[1])
         self._seen = stamp
 
     def searcher(self) -> tantivy.Searcher:
