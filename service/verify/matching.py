@@ -70,10 +70,8 @@ def _closest_passage(claim: str, stored: str) -> tuple[str, float]:
     end = stored.find(" ", alignment.dest_end)
     window = stored[start : end if end >= 0 else len(stored)]
     spanned = _spanned(claim.split(), stored.split(), len(stored[:start].split()))
-    # The passage that holds more of the claim's words wins, then the closer one.
-    best = max(
-        (window, spanned), key=lambda passage: (_shared_words(claim, passage), fuzz.ratio(claim, passage))
-    )
+    # The spanned passage when it holds more of the claim's words (some were dropped).
+    best = spanned if _shared_words(claim, spanned) > _shared_words(claim, window) else window
     return best, fuzz.ratio(claim, best) / 100
 
 
@@ -84,7 +82,7 @@ def _shared_words(claim: str, passage: str) -> int:
 
 def _spanned(claimed: list[str], recorded: list[str], near: int) -> str:
     """The recorded words from the first to the last that the claim shares, around word
-    `near` (a claim that drops words spans more words than it has)."""
+    `near` (a claim that drops words spans more recorded words than it has)."""
     reach = len(claimed) + 2
     around = recorded[max(0, near - reach) : near + 2 * reach]
     blocks = [
@@ -94,7 +92,12 @@ def _spanned(claimed: list[str], recorded: list[str], near: int) -> str:
     ]
     if not blocks:
         return " ".join(around)
-    return " ".join(around[blocks[0].b : blocks[-1].b + blocks[-1].size])
+    # Claimed words before the first shared one and after the last stand for as many
+    # recorded ones (a swapped first or last word).
+    first, last = blocks[0], blocks[-1]
+    start = max(0, first.b - first.a)
+    end = last.b + last.size + len(claimed) - (last.a + last.size)
+    return " ".join(around[start:end])
 
 
 def differences(claim: str, recorded: str) -> list[dict]:

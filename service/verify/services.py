@@ -85,7 +85,7 @@ def _matches(session: Session, text: str, claimed_ids: set[int]) -> list[Match]:
     best = _closest(text, _candidates(session, text, changes=1))
     if not best and len(text.split()) >= TWO_CHANGES_FROM:
         best = _closest(text, _candidates(session, text, changes=2))
-    matches = [_match(quote, *found) for quote, found in best.values()]
+    matches = [_match(quote, found) for quote, found in best.values()]
     return sorted(matches, key=lambda m: (-m.score, m.quote.speaker_id not in claimed_ids, m.quote.id))
 
 
