@@ -11,7 +11,7 @@ from service.db import Database
 from service.exports.views import blp as export
 from service.imports.views import blp as imports
 from service.quotes.views import blp as quotes
-from service.search.index import SearchIndex
+from service.search import index as search_index
 from service.sources.views import blp as sources
 from service.speakers.views import blp as speakers
 from service.verify.views import blp as verify
@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     Database(
         lambda: _database_url(settings, database_url), settings.pool_size, settings.database_replica_url
     ).init_app(app)
-    app.extensions["search_index"] = SearchIndex(settings.index_dir)
+    search_index.init_app(app, settings.index_dir)
     api = api_core.OnRecordApi(app)
     api.register_converter(api_core.IdConverter, api_core.id_schema)
     for blueprint in (quotes, speakers, sources, verify, imports, export, keys, system.blp):

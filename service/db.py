@@ -125,6 +125,14 @@ class Database:
         app.teardown_appcontext(_close_session)
 
 
+def wal_position(value: str | None) -> int | None:
+    """A WAL position (`16/B374D848`) as a number, None if `value` is not one."""
+    if value is None or not _WAL_POSITION.match(value):
+        return None
+    high, low = value.split("/")
+    return (int(high, 16) << 32) | int(low, 16)
+
+
 def _has_replayed(replica: Session, position: str) -> bool:
     """Has the replica replayed the primary's WAL up to `position`? Not a position, or
     not a standby (the function is then NULL): no, the primary will answer."""

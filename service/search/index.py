@@ -21,8 +21,12 @@ from pathlib import Path
 import flask
 import tantivy
 
+from service.db import MIN_POSITION_HEADER, wal_position
+from service.errors import problem
 from service.search import documents
 
+WAIT_SECONDS = 1.0  # how long a search sent with X-Min-Position waits for the index
+WAIT_STEP = 0.02
 CURRENT = "current"
 GENERATIONS = "generations"
 POSITION_FILE = "position.json"
@@ -31,6 +35,10 @@ WRITER_HEAP_BYTES = 64_000_000
 
 class IndexUnavailable(RuntimeError):
     """There is no usable index (not built yet, deleted, or of an older format)."""
+
+
+class IndexBehind(IndexUnavailable):
+    """The index has not caught up with the position a client asked for (X-Min-Position)."""
 
 
 @dataclass(frozen=True)
@@ -150,9 +158,23 @@ class SearchIndex:
         self._seen = stamp
 
     def searcher(self) -> tantivy.Searcher:
-        """A searcher over the latest commit."""
-        self.refresh()
+        """A searcher over the latest commit. In a request sent with `X-Min-Position`
+        (a write's `X-Position`), wait up to WAIT_SECONDS for the index to hold every
+        change up to there; IndexBehind if it does not."""
+        wanted = flask.has_request_context() and wal_position(flask.request.headers.get(MIN_POSITION_HEADER))
+        if wanted:
+            self.wait_for(wanted)
+        else:
+            self.refresh()
         return self._index.searcher()
+
+    def wait_for(self, wanted: int, seconds: float = WAIT_SECONDS) -> None:
+        """Until the index holds every change up to WAL position `wanted`."""
+        deadline = time.monotonic() + seconds
+        while wal_position(self.refresh().lsn) < wanted:
+            if time.monotonic() > deadline:
+                raise IndexBehind("The search index has not caught up with X-Min-Position yet.")
+            time.sleep(WAIT_STEP)
 
     @property
     def index(self) -> tantivy.Index:
@@ -164,3 +186,18 @@ class SearchIndex:
 def search_index() -> SearchIndex:
     """The app's view of the search index."""
     return flask.current_app.extensions["search_index"]
+
+
+def unavailable(error: IndexUnavailable) -> flask.Response:
+    """A search while the index is being built, or behind X-Min-Position: a retryable 503
+    (every read that does not search is served as usual)."""
+    building = "The search index is being built; try again shortly."
+    response = problem(503, str(error) if isinstance(error, IndexBehind) else building)
+    response.headers["Retry-After"] = "1"
+    return response
+
+
+def init_app(app: flask.Flask, index_dir: Path) -> None:
+    """Give the app its view of the index in `index_dir`, and the 503 for searches without one."""
+    app.extensions["search_index"] = SearchIndex(index_dir)
+    app.register_error_handler(IndexUnavailable, unavailable)
