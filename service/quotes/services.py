@@ -109,7 +109,9 @@ def search_quotes(session: Session, args: dict) -> tuple[list[Quote], list | Non
     page = [found[quote_id] for quote_id in ids if quote_id in found]
     for quote in page:
         texts = [(quote.lang, quote.text), *((t.lang, t.text) for t in quote.translations)]
-        quote.highlight = highlight(search, texts)
+        marked = highlight(search, texts)
+        if marked is not None:  # none for a search by exclusions alone
+            quote.highlight = marked
     return page, rows[limit - 1] if len(rows) > limit else None
 
 
