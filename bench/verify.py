@@ -8,7 +8,9 @@ search on the index alone.
 400 phrases are drawn (seeded) from stored quotes, 8 to 15 consecutive words each, a
 hundred of each kind: verbatim; one word swapped for another word of the corpus; one
 word inside the phrase dropped; "not" inserted inside it. Each is POSTed to /v1/verify
-(no speaker claimed). Recall@1 is the share whose best match is the quote the phrase
+(no speaker claimed), from one client and from 8 at once, then sent as GETs by
+wrk at 64 connections for --duration seconds (needs `wrk`: apt-get install wrk).
+Recall@1 is the share whose best match is the quote the phrase
 came from, with the right verdict: `verified` for the verbatim ones, `altered` for the
 others. The baseline runs verify's candidate query for the same phrase on the same
 index (ONRECORD_INDEX_DIR, as the server finds it) in this process: tantivy alone.
@@ -16,9 +18,11 @@ index (ONRECORD_INDEX_DIR, as the server finds it) in this process: tantivy alon
 
 import os
 import random
+from urllib.parse import urlencode
 
 import requests
 from common import ConnectionPerThread, against_baseline, arguments, corpus, serving
+from load import wrk
 
 from service.config import Settings
 from service.search.index import SearchIndex
@@ -56,6 +60,8 @@ def phrases(database: ConnectionPerThread, count: int) -> list[tuple[str, int, s
 def main() -> None:
     parser = arguments(__doc__)
     parser.add_argument("--phrases", type=int, default=400)
+    parser.add_argument("--duration", type=int, default=30, help="seconds of the wrk run")
+    parser.add_argument("--connections", type=int, default=64, help="connections of the wrk run")
     args = parser.parse_args()
 
     database, total = corpus(args.database)
@@ -93,6 +99,10 @@ def main() -> None:
             args.clients,
             "candidates on the index alone",
         )
+        paths = [f"/v1/verify?{urlencode({'text': text})}" for text, _, _ in claims]
+        loaded = wrk(base, paths, args.duration, args.connections, 2)
+        print(f"{'wrk':<24} {'req/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'errors':>8}")
+        print(loaded.line(f"GET /v1/verify x{args.connections}"))
     for kind in KINDS:
         group = [c for c in claims if c[2] == kind]
         hits = sum(answers.get(text) == (quote_id, VERDICT[kind]) for text, quote_id, _ in group)

@@ -84,6 +84,9 @@ def _by_relevance(searcher: tantivy.Searcher, query: Query, wanted: int, cursor)
         if not complete:
             lowest = rows[-1][0]
             rows = [row for row in rows if row[0] > lowest]
+            if not rows:  # one score for all (a word typed in part, exclusions only)
+                fetch = RELEVANCE_DEPTH
+                continue
         rows = sorted((row for row in rows if after is None or row < after), reverse=True)
         if complete or len(rows) >= wanted:
             return [list(row) for row in rows[:wanted]]
