@@ -10,6 +10,7 @@ RELEVANCE_DEPTH matches, ranked in that order.
 """
 
 import re
+from functools import lru_cache
 from html import escape
 
 import tantivy
@@ -17,7 +18,7 @@ from flask_smorest import abort
 from tantivy import FieldType, Occur, Order, Query
 
 from service.search.documents import ANALYZERS, ID_BITS, NO_DATE, sort_key, text_field
-from service.search.query import Search, Term, to_query
+from service.search.query import Search, to_query
 from service.text import search_text
 
 RELEVANCE_DEPTH = 1000  # matches ranked by relevance; sort=said_on pages through all
@@ -114,26 +115,33 @@ def highlight(search: Search, texts: list[tuple[str, str]]) -> str | None:
     """The first of `texts` ((lang, text) pairs: the quote's, then its translations')
     holding a searched word, as up to two fragments with those words in <mark>, HTML
     escaped; None when none holds one."""
-    terms = search.terms
+    wanted: dict[str, set[str]] = {}
+    for term in search.terms:
+        for field, tokens in term.tokens:
+            wanted.setdefault(field, set()).update(tokens)
+    prefixes = tuple(term.prefix for term in search.terms if term.prefix)
     for lang, text in texts:
-        words = list(_WORD.finditer(text))
-        marked = [i for i, word in enumerate(words) if _matches(terms, text_field(lang), lang, word.group())]
+        field, words = text_field(lang), list(_WORD.finditer(text))
+        found = wanted.get(field, set())
+        marked = {i for i, word in enumerate(words) if _matches(found, prefixes, field, lang, word.group())}
         if marked:
-            return _fragments(text, words, set(marked))
+            return _fragments(text, words, marked)
     return None
 
 
-def _matches(terms: list[Term], field: str, lang: str, word: str) -> bool:
+def _matches(found: set[str], prefixes: tuple[str, ...], field: str, lang: str, word: str) -> bool:
+    token, plain = _analysed(field, lang, word)
+    return token is not None and (
+        token in found or any(map(token.startswith, prefixes)) or plain.startswith(prefixes)
+    )
+
+
+@lru_cache(maxsize=200_000)
+def _analysed(field: str, lang: str, word: str) -> tuple[str | None, str]:
+    """A word as the index holds it in `field` (None if it holds none), and its plain form."""
     tokens = ANALYZERS[field].analyze(search_text(word, lang) or word)
-    if not tokens:
-        return False
-    token, plain = tokens[0], ANALYZERS["plain"].analyze(word)[0:1]
-    for term in terms:
-        if token in dict(term.tokens).get(field, ()):
-            return True
-        if term.prefix and (token.startswith(term.prefix) or plain and plain[0].startswith(term.prefix)):
-            return True
-    return False
+    plain = ANALYZERS["plain"].analyze(word)
+    return (tokens[0] if tokens else None), (plain[0] if plain else "")
 
 
 def _fragments(text: str, words: list[re.Match], marked: set[int]) -> str:

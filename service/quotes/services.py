@@ -51,15 +51,12 @@ LOAD_EMBEDDED = (
 # One quote in one statement with joins: a third of the ORM work of a query per
 # relation. Built once, so SQLAlchemy derives its cache key once (a point read is the
 # most frequent request).
-ONE_QUOTE = (
-    select(Quote)
-    .options(
-        joinedload(Quote.speaker).joinedload(Speaker.aliases),
-        joinedload(Quote.citations),
-        joinedload(Quote.translations),
-    )
-    .where(Quote.id == bindparam("quote_id"))
+JOIN_EMBEDDED = (
+    joinedload(Quote.speaker).joinedload(Speaker.aliases),
+    joinedload(Quote.citations),
+    joinedload(Quote.translations),
 )
+ONE_QUOTE = select(Quote).options(*JOIN_EMBEDDED).where(Quote.id == bindparam("quote_id"))
 
 
 def get_quote(session: Session, quote_id: int) -> Quote:
@@ -105,7 +102,9 @@ def search_quotes(session: Session, args: dict) -> tuple[list[Quote], list | Non
     rows = ranked(searcher, schema, query, args.get("sort", "relevance"), limit + 1, args.get("cursor"))
     ids = [row[-1] for row in rows[:limit]]
     # Filtered again: the index may lag a change by a moment; PostgreSQL has the truth.
-    found = {quote.id: quote for quote in session.scalars(_filtered(args).where(Quote.id.in_(ids)))}
+    # One round trip for the page (joined, not one query per relation: a page is small).
+    page_quotes = _filtered(args, JOIN_EMBEDDED).where(Quote.id.in_(ids))
+    found = {quote.id: quote for quote in session.scalars(page_quotes).unique()}
     page = [found[quote_id] for quote_id in ids if quote_id in found]
     for quote in page:
         texts = [(quote.lang, quote.text), *((t.lang, t.text) for t in quote.translations)]
@@ -143,9 +142,9 @@ def _said_day(said_on: ColumnElement, nulls_as: int) -> ColumnElement:
     return func.coalesce(type_coerce(said_on - EPOCH, Integer), nulls_as)
 
 
-def _filtered(args: dict) -> Select:
+def _filtered(args: dict, loading=LOAD_EMBEDDED) -> Select:
     """The quotes every filter but `q` lets through."""
-    stmt = select(Quote).options(*LOAD_EMBEDDED)
+    stmt = select(Quote).options(*loading)
     if "speaker" in args:
         stmt = stmt.where(Quote.speaker_id.in_(_speaker_ids(args["speaker"])))
     if "source" in args:
