@@ -10,6 +10,11 @@ from rapidfuzz import fuzz
 from service.text import comparison_key
 
 ELLIPSIS = re.compile(r"\.\.\.|…|\[\.\.\.\]|\[…\]")
+# News copy writes one wording several ways: U.S. and US, don't and don’t (and dont),
+# 1,000 and 1000, 5% and 5 per cent; these are folded before comparing.
+_WITHIN_WORD = re.compile(r"(?<=[^\W_])[.'’‘`´ʼ](?=[^\W_])")
+_DIGIT_GROUP = re.compile(r"(?<=\d)[,\u00a0\u202f](?=\d{3}(?!\d))")
+_PERCENT = re.compile(r"\s*%|\bper\s*cent\b", re.IGNORECASE)
 # Below this many words, a claim is compared with whole texts only: a short string
 # is too easily "close" to some part of any long one.
 MIN_WORDS_FOR_PARTIAL = 4
@@ -26,8 +31,8 @@ class Comparison:
 
 def compare(claimed: str, recorded: str) -> Comparison:
     """Compare a claimed wording with a recorded one."""
-    stored = comparison_key(recorded)
-    fragments = [key for key in map(comparison_key, ELLIPSIS.split(claimed)) if key]
+    stored = wording_key(recorded)
+    fragments = [key for key in map(wording_key, ELLIPSIS.split(claimed)) if key]
     claim = " ".join(fragments)
     if claim == stored:
         return Comparison(1.0, "exact")
@@ -35,6 +40,14 @@ def compare(claimed: str, recorded: str) -> Comparison:
         return Comparison(1.0, "excerpt")
     window, score = _closest_passage(claim, stored)
     return Comparison(round(score, 3), "close", differences(claim, window))
+
+
+def wording_key(text: str) -> str:
+    """The form two wordings are compared in: `comparison_key` (case, accents,
+    punctuation, quote marks and British spellings folded) after the news-copy variants
+    above are folded."""
+    joined = _DIGIT_GROUP.sub("", _WITHIN_WORD.sub("", text))
+    return comparison_key(_PERCENT.sub(" percent", joined))
 
 
 def _in_order(fragments: list[str], stored: str) -> bool:
@@ -56,7 +69,35 @@ def _closest_passage(claim: str, stored: str) -> tuple[str, float]:
     start = stored.rfind(" ", 0, alignment.dest_start) + 1
     end = stored.find(" ", alignment.dest_end)
     window = stored[start : end if end >= 0 else len(stored)]
-    return window, fuzz.ratio(claim, window) / 100
+    spanned = _spanned(claim.split(), stored.split(), len(stored[:start].split()))
+    # The spanned passage when it holds more of the claim's words (some were dropped).
+    best = spanned if _shared_words(claim, spanned) > _shared_words(claim, window) else window
+    return best, fuzz.ratio(claim, best) / 100
+
+
+def _shared_words(claim: str, passage: str) -> int:
+    matcher = difflib.SequenceMatcher(a=claim.split(), b=passage.split(), autojunk=False)
+    return sum(block.size for block in matcher.get_matching_blocks())
+
+
+def _spanned(claimed: list[str], recorded: list[str], near: int) -> str:
+    """The recorded words from the first to the last that the claim shares, around word
+    `near` (a claim that drops words spans more recorded words than it has)."""
+    reach = len(claimed) + 2
+    around = recorded[max(0, near - reach) : near + 2 * reach]
+    blocks = [
+        b
+        for b in difflib.SequenceMatcher(a=claimed, b=around, autojunk=False).get_matching_blocks()
+        if b.size
+    ]
+    if not blocks:
+        return " ".join(around)
+    # Claimed words before the first shared one and after the last stand for as many
+    # recorded ones (a swapped first or last word).
+    first, last = blocks[0], blocks[-1]
+    start = max(0, first.b - first.a)
+    end = last.b + last.size + len(claimed) - (last.a + last.size)
+    return " ".join(around[start:end])
 
 
 def differences(claim: str, recorded: str) -> list[dict]:
