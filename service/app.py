@@ -23,12 +23,14 @@ was published. Errors are `application/problem+json` (RFC 9457); lists are pages
 A request line (method, path and query, percent-encoded) over 8190 bytes is answered 414,
 a header over 8190 bytes 431: send long values, such as a long claim to verify, in a POST body.
 
-Where reads are served by a replica (DATABASE_REPLICA_URL), they may lag behind writes
-for as long as replication does. A successful write then answers with `X-Position`, the
-primary's WAL position once it is stored; send it back as `X-Min-Position` on a read to
-be sure to see that write and all before it: the replica answers if it has caught up,
-else the primary. Any other `X-Min-Position` value (`primary`, say) sends the read to
-the primary.
+Searches (`q`) and verify run on a search index that follows the database, normally
+well under a second behind; where reads are served by a replica (DATABASE_REPLICA_URL),
+they may lag behind writes for as long as replication does. A successful write answers
+with `X-Position`, the primary's WAL position once it is stored; send it back as
+`X-Min-Position` on a read to be sure to see that write and all before it: the replica
+answers if it has caught up, else the primary, and a search waits up to a second for
+the index (then 503 with `Retry-After`). Any other `X-Min-Position` value (`primary`,
+say) sends the read to the primary.
 """
 
 

@@ -7,7 +7,8 @@ With a replica (DATABASE_REPLICA_URL), reads (GET, HEAD, OPTIONS) go to it and
 everything else to the primary. Read-after-write without server-side state: a
 successful write answers with the primary's WAL position in `X-Position`; a read
 sending it back as `X-Min-Position` is served by the replica only once the replica
-has replayed that far, else by the primary (see docs/scaling.md).
+has replayed that far, else by the primary (see docs/scaling.md); a search waits for
+the search index to hold that position (service/search/index.py).
 """
 
 import logging
@@ -165,8 +166,8 @@ def _commit_on_success(response: flask.Response) -> flask.Response:
     except SQLAlchemyError as error:
         return flask.current_app.handle_user_exception(error)
     # A streamed body (an import's per-line report) commits as it goes, after the headers.
-    writes = flask.request.method not in READ_METHODS and not response.is_streamed
-    if writes and flask.current_app.extensions["db"].has_replica:
+    # The search index, too, follows the primary a little behind: with a replica or without.
+    if flask.request.method not in READ_METHODS and not response.is_streamed:
         _send_position(db_session, response)
     return response
 

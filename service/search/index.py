@@ -113,14 +113,19 @@ def new_generation(index_dir: Path) -> tuple[Path, tantivy.Index]:
 
 
 def switch_to(index_dir: Path, generation: Path) -> None:
-    """Make `generation` the current one atomically (readers see the old or the new),
-    then remove the generations no longer current."""
+    """Make `generation` the current one atomically (readers see the old or the new)."""
     link = index_dir / f".{CURRENT}.{os.getpid()}"
     link.unlink(missing_ok=True)
     link.symlink_to(generation.relative_to(index_dir))
     os.replace(link, index_dir / CURRENT)
+
+
+def remove_others(index_dir: Path, generation: Path) -> None:
+    """Remove the finished generations other than `generation` (the indexer does, having
+    switched to it; workers still reading an old one keep their open files). A generation
+    still being built has no position yet and stays."""
     for other in (index_dir / GENERATIONS).iterdir():
-        if other != generation:
+        if other != generation and (other / POSITION_FILE).exists():
             shutil.rmtree(other, ignore_errors=True)
 
 
@@ -150,12 +155,17 @@ class SearchIndex:
             return self._position
 
     def _reopen(self, generation: Path, stamp: tuple[Path, str]) -> None:
+        try:
+            position = Position.from_json(stamp[1])
+        except (ValueError, KeyError, TypeError):
+            raise IndexUnavailable("the search index's position is unreadable") from None
+        if position.format != documents.FORMAT:
+            raise IndexUnavailable(f"the search index has format {position.format}, not {documents.FORMAT}")
         if self._seen is None or generation != self._seen[0]:
             self._index = open_index(generation)
         else:
             self._index.reload()
-        self._position = Position.from_json(stamp[1])
-        self._seen = stamp
+        self._position, self._seen = position, stamp
 
     def searcher(self) -> tantivy.Searcher:
         """A searcher over the latest commit. In a request sent with `X-Min-Position`

@@ -26,6 +26,7 @@ from service.search.index import (
     new_generation,
     open_index,
     read_position,
+    remove_others,
     switch_to,
     write_position,
     writer,
@@ -122,16 +123,18 @@ class Indexer:
         """Open the current index, rebuilding it first if it cannot be trusted."""
         reason = problem(self.engine, self.index_dir)
         if reason is not None:
-            log.warning("rebuilding the search index: %s", reason)
+            log.warning("building the search index: %s", reason)
+            began = time.monotonic()
             build(self.engine, self.index_dir)
+            log.warning("search index built in %.1f s", time.monotonic() - began)
         self._adopt(current_path(self.index_dir))
 
     def _adopt(self, generation: Path) -> None:
         """Write to `generation` from its recorded position (after a start or a reindex)."""
-        if self._open is not None:
-            self._open.writer.rollback()
+        self.close()
         position = read_position(generation)
         index = open_index(generation)
+        remove_others(self.index_dir, generation)
         self._open = _Open(
             generation,
             index,
@@ -145,6 +148,8 @@ class Indexer:
         commit, record the position. The number of quotes re-indexed."""
         if current_path(self.index_dir) != self._open.generation:  # `onrecord reindex` switched
             self._adopt(current_path(self.index_dir))
+        if not self._open.generation.exists():
+            raise IndexUnavailable("the search index was deleted")
         state, applied, count = self._open, [], 0
         with _snapshot(self.engine) as connection:
             lsn = _lsn(connection)
@@ -186,9 +191,12 @@ class Indexer:
 
     def close(self) -> None:
         """Drop the writer (what is not committed is not in the index)."""
-        if self._open is not None:
-            self._open.writer.rollback()
-            self._open = None
+        state, self._open = self._open, None
+        if state is not None:
+            try:
+                state.writer.rollback()
+            except ValueError as error:  # its directory is gone
+                log.warning("search index writer: %s", error)
 
 
 POLL_SECONDS = 1.0
@@ -212,8 +220,11 @@ def follow(engine: Engine, index_dir: Path, stopping) -> None:
                         _prune(engine)
                         pruned = time.monotonic()
                     _wait(listener)
-        except (SQLAlchemyError, psycopg.Error, OSError) as error:
-            log.warning("search indexer: %s; retrying in %.0f s", error.__class__.__name__, RETRY_SECONDS)
+        except (SQLAlchemyError, psycopg.Error, OSError, ValueError, IndexUnavailable) as error:
+            # The database away, or the index changed under it: start again from the
+            # index's recorded position (after checking it can still be trusted).
+            log.warning("search indexer: %s; retrying in %.0f s", error, RETRY_SECONDS)
+            indexer.close()
             time.sleep(RETRY_SECONDS)
     indexer.close()
 
