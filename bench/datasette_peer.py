@@ -3,7 +3,7 @@ and against Datasette (SQLite FTS5) holding the same quotes, with the same words
 
     pip install -e '.[bench]'            # datasette, sqlite-utils
     python bench/gen_data.py --quotes 1000000 --load $DATABASE_URL   # once
-    python bench/datasette.py --database $DATABASE_URL   # starts both servers (or --server URL)
+    python bench/datasette_peer.py --database $DATABASE_URL   # starts both servers (or --server URL)
 
 The quotes (id, text, lang) are copied from PostgreSQL into a SQLite file once
 (--sqlite, kept for later runs), with an FTS5 index by `sqlite-utils enable-fts`
