@@ -8,6 +8,7 @@ The verdict follows from who said the closest wording.
 """
 
 from dataclasses import dataclass
+from itertools import combinations
 
 import tantivy
 from sqlalchemy import select
@@ -127,22 +128,27 @@ def _candidates(session: Session, text: str, changes: int) -> list[Quote]:
 def candidates_query(searcher: tantivy.Searcher, schema: tantivy.Schema, text: str, changes: int = 1):
     """The query for texts holding all of the claim's distinctive (rarest) words but
     `changes` of them (one only below TWO_CHANGES_FROM words), in any field, ranked by
-    BM25; None when the claim has no searchable word."""
+    BM25; None when the claim has no word the index holds.
+
+    Written as alternatives of word sets that must all match (`(b c) or (a c) or (a b)`):
+    each is an intersection led by its rarest word, far cheaper than counting matches
+    over the union of every word's postings."""
     folded = normalise(text)
-    per_field = []
+    alternatives = []
     for field, analyzer in ANALYZERS.items():
-        tokens = set(analyzer.analyze(folded))
-        rarest = sorted(tokens, key=lambda token: (searcher.doc_freq(field, token), -len(token), token))
-        words = rarest[:DISTINCTIVE_WORDS]
+        held = {token: searcher.doc_freq(field, token) for token in set(analyzer.analyze(folded))}
+        words = sorted((t for t, count in held.items() if count), key=lambda t: (held[t], -len(t), t))
+        words = words[:DISTINCTIVE_WORDS]
         if not words:
             continue
         keep = max(1, len(words) - (changes if len(words) >= TWO_CHANGES_FROM else 1))
-        terms = [(Occur.Should, Query.term_query(schema, field, word)) for word in words]
-        per_field.append((Occur.Should, Query.boolean_query(terms, minimum_number_should_match=keep)))
-    if not per_field:
+        for kept in combinations(words, keep):
+            terms = [(Occur.Must, Query.term_query(schema, field, word)) for word in kept]
+            alternatives.append((Occur.Should, Query.boolean_query(terms)))
+    if not alternatives:
         return None
     retracted = Query.term_query(schema, "status", "retracted")
-    return Query.boolean_query([(Occur.Must, Query.boolean_query(per_field)), (Occur.MustNot, retracted)])
+    return Query.boolean_query([(Occur.Must, Query.boolean_query(alternatives)), (Occur.MustNot, retracted)])
 
 
 def _verdict(matches: list[Match], claimed: list[Speaker] | None) -> str:
