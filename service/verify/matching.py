@@ -18,6 +18,7 @@ _PERCENT = re.compile(r"\s*%|\bper\s*cent\b", re.IGNORECASE)
 # Below this many words, a claim is compared with whole texts only: a short string
 # is too easily "close" to some part of any long one.
 MIN_WORDS_FOR_PARTIAL = 4
+MAX_GAP = 3  # words dropped or changed in a row that still leave one passage
 
 
 @dataclass
@@ -81,23 +82,31 @@ def _shared_words(claim: str, passage: str) -> int:
 
 
 def _spanned(claimed: list[str], recorded: list[str], near: int) -> str:
-    """The recorded words from the first to the last that the claim shares, around word
-    `near` (a claim that drops words spans more recorded words than it has)."""
+    """The recorded passage the claim's shared words span, around word `near`: the
+    longest run of shared words, with the shared runs at most MAX_GAP words from it
+    on either side (a claim that drops words spans more recorded words than it has)."""
     reach = len(claimed) + 2
     around = recorded[max(0, near - reach) : near + 2 * reach]
-    blocks = [
-        b
-        for b in difflib.SequenceMatcher(a=claimed, b=around, autojunk=False).get_matching_blocks()
-        if b.size
-    ]
+    matcher = difflib.SequenceMatcher(a=claimed, b=around, autojunk=False)
+    blocks = [block for block in matcher.get_matching_blocks() if block.size]
     if not blocks:
         return " ".join(around)
-    # Claimed words before the first shared one and after the last stand for as many
+    main = blocks.index(max(blocks, key=lambda block: block.size))
+    first = last = main
+    while first > 0 and _near(blocks[first - 1], blocks[first]):
+        first -= 1
+    while last < len(blocks) - 1 and _near(blocks[last], blocks[last + 1]):
+        last += 1
+    # Claimed words before the first shared run and after the last stand for as many
     # recorded ones (a swapped first or last word).
-    first, last = blocks[0], blocks[-1]
-    start = max(0, first.b - first.a)
-    end = last.b + last.size + len(claimed) - (last.a + last.size)
+    start = max(0, blocks[first].b - blocks[first].a)
+    end = blocks[last].b + blocks[last].size + len(claimed) - (blocks[last].a + blocks[last].size)
     return " ".join(around[start:end])
+
+
+def _near(before, after) -> bool:
+    """Two shared runs close enough, in the claim and in the record, to be one passage."""
+    return after.a - (before.a + before.size) <= MAX_GAP and after.b - (before.b + before.size) <= MAX_GAP
 
 
 def differences(claim: str, recorded: str) -> list[dict]:
