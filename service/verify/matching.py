@@ -18,7 +18,9 @@ _PERCENT = re.compile(r"\s*%|\bper\s*cent\b", re.IGNORECASE)
 # Below this many words, a claim is compared with whole texts only: a short string
 # is too easily "close" to some part of any long one.
 MIN_WORDS_FOR_PARTIAL = 4
-MAX_GAP = 3  # words dropped or changed in a row that still leave one passage
+# Words dropped or changed in a row that still leave one passage: this many, or half
+# the claim's words if more.
+MAX_GAP = 3
 
 
 @dataclass
@@ -83,19 +85,19 @@ def _shared_words(claim: str, passage: str) -> int:
 
 def _spanned(claimed: list[str], recorded: list[str], near: int) -> str:
     """The recorded passage the claim's shared words span, around word `near`: the
-    longest run of shared words, with the shared runs at most MAX_GAP words from it
-    on either side (a claim that drops words spans more recorded words than it has)."""
+    longest run of shared words, with the shared runs near it on either side (a claim
+    that drops words spans more recorded words than it has)."""
     reach = len(claimed) + 2
     around = recorded[max(0, near - reach) : near + 2 * reach]
     matcher = difflib.SequenceMatcher(a=claimed, b=around, autojunk=False)
     blocks = [block for block in matcher.get_matching_blocks() if block.size]
     if not blocks:
         return " ".join(around)
-    main = blocks.index(max(blocks, key=lambda block: block.size))
-    first = last = main
-    while first > 0 and _near(blocks[first - 1], blocks[first]):
+    gap = max(MAX_GAP, len(claimed) // 2)
+    first = last = blocks.index(max(blocks, key=lambda block: block.size))
+    while first > 0 and _near(blocks[first - 1], blocks[first], gap):
         first -= 1
-    while last < len(blocks) - 1 and _near(blocks[last], blocks[last + 1]):
+    while last < len(blocks) - 1 and _near(blocks[last], blocks[last + 1], gap):
         last += 1
     # Claimed words before the first shared run and after the last stand for as many
     # recorded ones (a swapped first or last word).
@@ -104,9 +106,9 @@ def _spanned(claimed: list[str], recorded: list[str], near: int) -> str:
     return " ".join(around[start:end])
 
 
-def _near(before, after) -> bool:
+def _near(before, after, gap: int) -> bool:
     """Two shared runs close enough, in the claim and in the record, to be one passage."""
-    return after.a - (before.a + before.size) <= MAX_GAP and after.b - (before.b + before.size) <= MAX_GAP
+    return after.a - (before.a + before.size) <= gap and after.b - (before.b + before.size) <= gap
 
 
 def differences(claim: str, recorded: str) -> list[dict]:
