@@ -10,7 +10,7 @@ The quotes (id, text, lang) are copied from PostgreSQL into a SQLite file once
 (porter stemmer, as the service stems English). Datasette serves it immutable (no
 locking), its SQL time limit raised so that no request fails under load. Each of
 bench/search.py's queries is sent to both: `GET /v1/quotes?q=...&limit=20` (ranked,
-highlighted, records from PostgreSQL) and `GET /quotes/quotes.json?_search=...&_size=20
+highlighted, records from PostgreSQL) and `GET /<database>/quotes.json?_search=...&_size=20
 &_shape=array` (phrases and words typed in part in FTS5's own syntax, `_searchmode=raw`).
 Needs `wrk` (Debian: apt-get install wrk). Prints both rates and their ratio.
 """
@@ -47,7 +47,7 @@ def copy_to_sqlite(database_url: str, path: Path) -> None:
     temporary.rename(path)
 
 
-def datasette_path(args: dict) -> str:
+def datasette_path(database: str, args: dict) -> str:
     """bench/search.py's query as Datasette's table search."""
     q = args["q"]
     params = {"_size": args["limit"], "_shape": "array"}
@@ -57,7 +57,7 @@ def datasette_path(args: dict) -> str:
         params["_search"] = q
     if "lang" in args:
         params["lang"] = args["lang"]
-    return f"/quotes/quotes.json?{urlencode(params)}"
+    return f"/{database}/quotes.json?{urlencode(params)}"
 
 
 def main() -> None:
@@ -77,7 +77,7 @@ def main() -> None:
     )
     print(f"{'':<24} {'req/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'errors':>8}")
     ours = [f"/v1/quotes?{urlencode(q)}" for q in searches]
-    theirs = [datasette_path(q) for q in searches]
+    theirs = [datasette_path(args.sqlite.stem, q) for q in searches]
     datasette = [sys.executable, "-m", "datasette", "serve", "-i", str(args.sqlite), "--port", "{port}"]
     datasette += ["--setting", "sql_time_limit_ms", "60000", "--setting", "max_returned_rows", "100"]
     with started(datasette, {}, "/-/versions.json") as base:
