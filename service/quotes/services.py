@@ -17,7 +17,7 @@ from service.history.services import (
     record_change,
     snapshot,
 )
-from service.pagination import Listing
+from service.pagination import Listing, page_of, paginate
 from service.quotes.models import Citation, Quote, Translation
 from service.quotes.search import highlight, index_query, matching_ids, ranked
 from service.search.documents import EPOCH, NO_DATE, said_day
@@ -79,9 +79,17 @@ def list_quotes(session: Session, args: dict) -> Select:
     return stmt.where(Quote.id == any_(bindparam("matching_ids", ids, type_=ARRAY(BigInteger))))
 
 
+def quote_page(session: Session, args: dict) -> tuple[dict, int, dict]:
+    """One page of `GET /v1/quotes` (body, status, headers): a search when `q` is
+    given (search_quotes), else the filtered listing (quote_listing)."""
+    if "q" in args:
+        return page_of(*search_quotes(session, args))
+    return paginate(session, quote_listing(args), args)
+
+
 def quote_listing(args: dict) -> Listing:
-    """The filtered quotes in the order `sort` asks for (without `q`): by the date said
-    (unknown dates last), or as added."""
+    """The filtered quotes in the order `sort` asks for, `q` aside (quote_page searches):
+    by the date said (unknown dates last), or as added."""
     sort = args.get("sort", "id")
     if sort == "relevance":
         abort(400, errors={"sort": ["Sorting by relevance needs a search (q)."]})

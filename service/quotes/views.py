@@ -7,7 +7,6 @@ from flask_smorest import Blueprint
 from service import db
 from service.exports.services import csv_header, csv_text
 from service.imports.formats import CSV, csv_rows
-from service.pagination import page_of, paginate
 from service.quotes import schemas, services
 from service.resources import (
     LIST_ARGUMENT_ERROR,
@@ -31,11 +30,7 @@ def page(self, args):
     """List quotes; filters combine. `Accept: text/csv` (or `format=csv`) gives the page
     as CSV in the import's columns; the `Link` header leads to the next page."""
     as_csv = args.pop("format", None) == "csv" or _accepts_csv()
-    session = db.session()
-    if "q" in args:
-        body, status, headers = page_of(*services.search_quotes(session, args))
-    else:
-        body, status, headers = paginate(session, services.quote_listing(args), args)
+    body, status, headers = services.quote_page(db.session(), args)
     if not as_csv:
         return body, status, headers
     quotes = schemas.QuoteSchema(many=True).dump(body["items"])
