@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from itertools import combinations
 
 import tantivy
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from tantivy import Occur, Query
 
-from service.quotes.models import Quote
-from service.quotes.services import LOAD_EMBEDDED
+from service.quotes.models import Quote, Translation
+from service.quotes.services import JOIN_EMBEDDED
 from service.search.documents import ANALYZERS
 from service.search.index import search_index
 from service.search.query import normalise
@@ -82,26 +82,27 @@ def _claimed_speakers(session: Session, name: str) -> list[Speaker]:
 def _matches(session: Session, text: str, claimed_ids: set[int]) -> list[Match]:
     """Recorded quotes close to the claim, best first (the claimed speaker's first on a tie).
     Candidates differing in one word are looked for first; two only when that finds
-    nothing close (the wider search costs several times more)."""
+    nothing close (the wider search costs several times more). Only the wordings of
+    the candidates are read to compare them; the whole records of the close ones after."""
     best = _closest(text, _candidates(session, text, changes=1))
     if not best and len(text.split()) >= TWO_CHANGES_FROM:
         best = _closest(text, _candidates(session, text, changes=2))
-    matches = [_match(quote, found) for quote, found in best.values()]
+    quotes = session.scalars(select(Quote).options(*JOIN_EMBEDDED).where(Quote.id.in_(best))).unique()
+    matches = [_match(quote, best[quote.id]) for quote in quotes]
     return sorted(matches, key=lambda m: (-m.score, m.quote.speaker_id not in claimed_ids, m.quote.id))
 
 
-def _closest(text: str, candidates: list[Quote]) -> dict[int, tuple[Quote, tuple[Comparison, bool]]]:
-    """For each candidate quote close enough to the claim, its best comparison (its own
-    text or a translation) and whether that was a translation."""
-    best: dict[int, tuple[Quote, tuple[Comparison, bool]]] = {}
-    for quote in candidates:
-        wordings = [(quote.text, False), *((t.text, True) for t in quote.translations)]
-        for recorded, is_translation in wordings:
+def _closest(text: str, candidates) -> dict[int, tuple[Comparison, bool]]:
+    """For each candidate (id, text, translations' texts) close enough to the claim, its
+    best comparison (its own text or a translation) and whether that was a translation."""
+    best: dict[int, tuple[Comparison, bool]] = {}
+    for quote_id, own, translated in candidates:
+        for recorded, is_translation in [(own, False), *((t, True) for t in translated)]:
             comparison = compare(text, recorded)
             if comparison.score >= CLOSE and (
-                quote.id not in best or comparison.score > best[quote.id][1][0].score
+                quote_id not in best or comparison.score > best[quote_id][0].score
             ):
-                best[quote.id] = (quote, (comparison, is_translation))
+                best[quote_id] = (comparison, is_translation)
     return best
 
 
@@ -111,9 +112,9 @@ def _match(quote: Quote, found: tuple[Comparison, bool]) -> Match:
     return Match(quote, comparison.score, kind, comparison.differences)
 
 
-def _candidates(session: Session, text: str, changes: int) -> list[Quote]:
-    """The best candidate quotes, retracted ones left out; none for a claim without a
-    single searchable word (only punctuation, say)."""
+def _candidates(session: Session, text: str, changes: int) -> list:
+    """(id, text, translations' texts) of the best candidate quotes, retracted ones left
+    out; none for a claim without a single searchable word (only punctuation, say)."""
     index = search_index()
     searcher = index.searcher()
     query = candidates_query(searcher, index.index.schema, text, changes)
@@ -121,8 +122,11 @@ def _candidates(session: Session, text: str, changes: int) -> list[Quote]:
         return []
     hits = searcher.search(query, CANDIDATES, count=False).hits
     ids = searcher.fast_field_values("id", [address for _, address in hits])
-    stmt = select(Quote).options(*LOAD_EMBEDDED).where(Quote.id.in_(ids), Quote.status != "retracted")
-    return list(session.scalars(stmt))
+    translated = select(func.array_agg(Translation.text)).where(Translation.quote_id == Quote.id)
+    stmt = select(Quote.id, Quote.text, translated.scalar_subquery()).where(
+        Quote.id.in_(ids), Quote.status != "retracted"
+    )
+    return [(quote_id, own, translations or []) for quote_id, own, translations in session.execute(stmt)]
 
 
 def candidates_query(searcher: tantivy.Searcher, schema: tantivy.Schema, text: str, changes: int = 1):
