@@ -203,7 +203,8 @@ def unavailable(error: IndexUnavailable) -> flask.Response:
     (every read that does not search is served as usual)."""
     building = "The search index is being built; try again shortly."
     response = problem(503, str(error) if isinstance(error, IndexBehind) else building)
-    response.headers["Retry-After"] = "1"
+    # 2: flask-limiter rewrites Retry-After as whole seconds from now, rounding down.
+    response.headers["Retry-After"] = "2"
     return response
 
 
