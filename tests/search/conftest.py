@@ -50,7 +50,7 @@ def insert_quote(connection, words: str) -> int:
 
 def found(feed_index_dir, words: str) -> list[int]:
     """The ids of the quotes the index finds for `words`."""
-    reader = SearchIndex(feed_index_dir)
+    reader = SearchIndex(lambda: feed_index_dir)
     searcher = reader.searcher()
     hits = searcher.search(reader.index.parse_query(words), 100).hits
     return sorted(searcher.doc(address)["id"][0] for _, address in hits)
@@ -58,7 +58,7 @@ def found(feed_index_dir, words: str) -> list[int]:
 
 def all_ids(feed_index_dir) -> list[int]:
     """Every quote id in the index (a duplicate would show twice)."""
-    reader = SearchIndex(feed_index_dir)
+    reader = SearchIndex(lambda: feed_index_dir)
     searcher = reader.searcher()
     hits = searcher.search(tantivy.Query.all_query(), 1_000_000).hits
     return sorted(searcher.doc(address)["id"][0] for _, address in hits)
