@@ -11,8 +11,11 @@ COPY pyproject.toml README.md ./
 COPY service ./service
 COPY schema ./schema
 COPY examples ./examples
+# The search index lives on local disk, one per instance (a volume keeps it across restarts).
+ENV ONRECORD_INDEX_DIR=/var/lib/onrecord/index
 RUN pip install -e . \
-    && useradd --system --home-dir /app onrecord
+    && useradd --system --home-dir /app onrecord \
+    && mkdir -p /var/lib/onrecord && chown onrecord /var/lib/onrecord
 
 USER onrecord
 EXPOSE 8000

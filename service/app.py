@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     Database(
         lambda: _database_url(settings, database_url), settings.pool_size, settings.database_replica_url
     ).init_app(app)
-    search_index.init_app(app, settings.index_dir)
+    search_index.init_app(app, lambda: settings.index_dir_for(_database_url(settings, database_url)))
     api = api_core.OnRecordApi(app)
     api.register_converter(api_core.IdConverter, api_core.id_schema)
     for blueprint in (quotes, speakers, sources, verify, imports, export, keys, system.blp):

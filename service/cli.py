@@ -82,7 +82,8 @@ def indexer():
     until stopped. `onrecord serve` runs it; a crashed indexer is started again."""
     with ExitStack() as stack:
         settings = Settings()
-        supervise(_database(settings, stack, exclusive=False), settings.index_dir)
+        url = _database(settings, stack, exclusive=False)
+        supervise(url, settings.index_dir_for(url))
 
 
 @cli.command(with_appcontext=False)
@@ -93,7 +94,7 @@ def reindex():
         settings = Settings()
         url = _database(settings, stack, exclusive=False)
         _prepare(url, demo=False)
-        generation = reindex_from(url, settings.index_dir)
+        generation = reindex_from(url, settings.index_dir_for(url))
     click.echo(f"search index rebuilt in {generation}", err=True)
 
 

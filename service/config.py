@@ -1,8 +1,10 @@
 """Configuration: environment variables only, read in this one place."""
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import platformdirs
 
@@ -68,6 +70,16 @@ class Settings:
     public_reads: bool = field(default_factory=lambda: _env_bool("ONRECORD_PUBLIC_READS", True))
     log_level: str = field(default_factory=lambda: os.environ.get("ONRECORD_LOG_LEVEL", "info"))
 
-    def __post_init__(self):
-        if self.index_dir is None:  # the search index lives beside the embedded database by default
-            object.__setattr__(self, "index_dir", self.data_dir / "index")
+    def index_dir_for(self, database_url: str) -> Path:
+        """Where the search index of this database lives: ONRECORD_INDEX_DIR, else a
+        directory of its own under the data directory, so that two services on two
+        databases never share one."""
+        return self.index_dir or self.data_dir / "index" / database_key(database_url)
+
+
+def database_key(url: str) -> str:
+    """A directory name for the database at `url`: its name and a hash of where it is
+    (never the password)."""
+    parts = urlsplit(url)
+    where = f"{parts.hostname}:{parts.port}{parts.path}?{parts.query}"
+    return f"{parts.path.strip('/') or 'db'}-{hashlib.sha256(where.encode()).hexdigest()[:12]}"

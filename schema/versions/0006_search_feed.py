@@ -1,5 +1,7 @@
 """The search index's change feed: triggers write a row for every quote or speaker
-whose change may alter what search or verify finds, in the same transaction.
+whose change may alter what search or verify finds, in the same transaction. And
+PostgreSQL stops maintaining the full-text vectors and their GIN indexes the search
+index replaces (the trigram index over speaker aliases and the topics index stay).
 
 Statement-level triggers with transition tables: an import of a thousand quotes
 writes its feed rows in one INSERT … SELECT per statement, not one per row.
@@ -14,6 +16,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "0006"
 down_revision: str | Sequence[str] | None = "0005"
@@ -30,6 +33,8 @@ FED_TABLES = {
     "speaker_aliases": ("speaker", "speaker_id"),
 }
 EVENTS = ("INSERT", "UPDATE", "DELETE")
+SEARCHED_TABLES = ("quotes", "translations")
+SEARCH_VECTOR = "to_tsvector(onrecord_search_config(lang), onrecord_unaccent(coalesce(search_text, text)))"
 
 FEED_FUNCTION = f"""
 CREATE FUNCTION onrecord_search_feed() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -91,10 +96,19 @@ def upgrade() -> None:
                 f"REFERENCING {_transition(event)} FOR EACH STATEMENT "
                 f"EXECUTE FUNCTION onrecord_search_feed('{record_type}', '{key}')"
             )
+    for table in SEARCHED_TABLES:
+        op.drop_index(f"ix_{table}_search_vector", table_name=table)
+        op.drop_column(table, "search_vector")
 
 
 def downgrade() -> None:
     """Downgrade schema."""
+    for table in SEARCHED_TABLES:
+        op.add_column(
+            table,
+            sa.Column("search_vector", postgresql.TSVECTOR(), sa.Computed(SEARCH_VECTOR, persisted=True)),
+        )
+        op.create_index(f"ix_{table}_search_vector", table, ["search_vector"], postgresql_using="gin")
     for table in FED_TABLES:
         for event in EVENTS:
             op.execute(f"DROP TRIGGER search_feed_{event.lower()} ON {table}")

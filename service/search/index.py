@@ -15,6 +15,7 @@ import shutil
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -138,12 +139,20 @@ class SearchIndex:
     """A worker's read-only view of the current index, reloaded when the indexer
     commits or a rebuilt generation replaces it."""
 
-    def __init__(self, index_dir: Path):
-        self.index_dir = index_dir
+    def __init__(self, resolve_dir: Callable[[], Path]):
+        self._resolve_dir = resolve_dir
+        self._index_dir: Path | None = None
         self._lock = threading.Lock()
         self._index: tantivy.Index | None = None
         self._seen: tuple[Path, str] | None = None
         self._position: Position | None = None
+
+    @property
+    def index_dir(self) -> Path:
+        """The index's directory (resolved on first use: it depends on the database)."""
+        if self._index_dir is None:
+            self._index_dir = self._resolve_dir()
+        return self._index_dir
 
     def refresh(self) -> Position:
         """Pick up the latest commit; its position. IndexUnavailable if there is none."""
@@ -203,11 +212,13 @@ def unavailable(error: IndexUnavailable) -> flask.Response:
     (every read that does not search is served as usual)."""
     building = "The search index is being built; try again shortly."
     response = problem(503, str(error) if isinstance(error, IndexBehind) else building)
-    response.headers["Retry-After"] = "1"
+    # 2: flask-limiter rewrites Retry-After as whole seconds from now, rounding down.
+    response.headers["Retry-After"] = "2"
     return response
 
 
-def init_app(app: flask.Flask, index_dir: Path) -> None:
-    """Give the app its view of the index in `index_dir`, and the 503 for searches without one."""
-    app.extensions["search_index"] = SearchIndex(index_dir)
+def init_app(app: flask.Flask, resolve_dir: Callable[[], Path]) -> None:
+    """Give the app its view of the index (in the directory `resolve_dir()` names), and
+    the 503 for searches without one."""
+    app.extensions["search_index"] = SearchIndex(resolve_dir)
     app.register_error_handler(IndexUnavailable, unavailable)

@@ -28,19 +28,19 @@ def feed_engine(fresh_database):
 
 
 @pytest.fixture
-def index_dir():
+def feed_index_dir():
     """An empty directory for an index."""
     with temporary_data_dir() as path:
         yield path / "index"
 
 
 @pytest.fixture
-def indexer(feed_engine, index_dir):
+def feed_indexer(feed_engine, feed_index_dir):
     """An indexer that has built its (empty) index."""
-    indexer = Indexer(feed_engine, index_dir)
-    indexer.start()
-    yield indexer
-    indexer.close()
+    feed_indexer = Indexer(feed_engine, feed_index_dir)
+    feed_indexer.start()
+    yield feed_indexer
+    feed_indexer.close()
 
 
 def insert_quote(connection, words: str) -> int:
@@ -48,17 +48,17 @@ def insert_quote(connection, words: str) -> int:
     return connection.execute(INSERT_QUOTE, {"text": words}).scalar_one()
 
 
-def found(index_dir, words: str) -> list[int]:
+def found(feed_index_dir, words: str) -> list[int]:
     """The ids of the quotes the index finds for `words`."""
-    reader = SearchIndex(index_dir)
+    reader = SearchIndex(lambda: feed_index_dir)
     searcher = reader.searcher()
     hits = searcher.search(reader.index.parse_query(words), 100).hits
     return sorted(searcher.doc(address)["id"][0] for _, address in hits)
 
 
-def all_ids(index_dir) -> list[int]:
+def all_ids(feed_index_dir) -> list[int]:
     """Every quote id in the index (a duplicate would show twice)."""
-    reader = SearchIndex(index_dir)
+    reader = SearchIndex(lambda: feed_index_dir)
     searcher = reader.searcher()
     hits = searcher.search(tantivy.Query.all_query(), 1_000_000).hits
     return sorted(searcher.doc(address)["id"][0] for _, address in hits)

@@ -10,7 +10,7 @@ from tests.search.conftest import all_ids, found, insert_quote
 class TestOutOfOrderCommits:
     @pytest.mark.parametrize("older_xid_first", [False, True])
     def test_a_change_committed_after_a_later_one_is_not_skipped(
-        self, feed_engine, indexer, index_dir, older_xid_first
+        self, feed_engine, feed_indexer, feed_index_dir, older_xid_first
     ):
         early, late = feed_engine.connect(), feed_engine.connect()
         try:
@@ -21,46 +21,46 @@ class TestOutOfOrderCommits:
             early.begin()
             quick = insert_quote(early, "walrus committed first")
             early.commit()
-            indexer.catch_up()
-            assert found(index_dir, "walrus") == [quick]
-            assert found(index_dir, "sturgeon") == []
+            feed_indexer.catch_up()
+            assert found(feed_index_dir, "walrus") == [quick]
+            assert found(feed_index_dir, "sturgeon") == []
             late.commit()
-            indexer.catch_up()
-            assert found(index_dir, "sturgeon") == [slow]
-            assert found(index_dir, "walrus") == [quick]
+            feed_indexer.catch_up()
+            assert found(feed_index_dir, "sturgeon") == [slow]
+            assert found(feed_index_dir, "walrus") == [quick]
         finally:
             early.close()
             late.close()
 
-    def test_a_rolled_back_change_is_never_indexed(self, feed_engine, indexer, index_dir):
+    def test_a_rolled_back_change_is_never_indexed(self, feed_engine, feed_indexer, feed_index_dir):
         with feed_engine.connect() as connection:
             insert_quote(connection, "phantom")
             connection.rollback()
-        indexer.catch_up()
-        assert found(index_dir, "phantom") == []
+        feed_indexer.catch_up()
+        assert found(feed_index_dir, "phantom") == []
 
 
 class TestApplyingTwice:
-    def test_a_change_applied_again_leaves_one_document(self, feed_engine, indexer, index_dir):
+    def test_a_change_applied_again_leaves_one_document(self, feed_engine, feed_indexer, feed_index_dir):
         with feed_engine.begin() as connection:
             quote = insert_quote(connection, "narwhal")
-        indexer.catch_up()
-        indexer.close()
-        indexer.start()  # from the recorded position: nothing new, nothing doubled
-        indexer.catch_up()
+        feed_indexer.catch_up()
+        feed_indexer.close()
+        feed_indexer.start()  # from the recorded position: nothing new, nothing doubled
+        feed_indexer.catch_up()
         with feed_engine.begin() as connection:
             connection.execute(text("UPDATE quotes SET text = 'narwhal tusk' WHERE id = :id"), {"id": quote})
-        indexer.catch_up()
-        indexer.catch_up()
-        assert all_ids(index_dir) == [quote]
-        assert found(index_dir, "tusk") == [quote]
+        feed_indexer.catch_up()
+        feed_indexer.catch_up()
+        assert all_ids(feed_index_dir) == [quote]
+        assert found(feed_index_dir, "tusk") == [quote]
 
-    def test_a_deleted_quote_leaves_the_index(self, feed_engine, indexer, index_dir):
+    def test_a_deleted_quote_leaves_the_index(self, feed_engine, feed_indexer, feed_index_dir):
         with feed_engine.begin() as connection:
             quote = insert_quote(connection, "dodo")
-        indexer.catch_up()
-        assert found(index_dir, "dodo") == [quote]
+        feed_indexer.catch_up()
+        assert found(feed_index_dir, "dodo") == [quote]
         with feed_engine.begin() as connection:
             connection.execute(text("DELETE FROM quotes WHERE id = :id"), {"id": quote})
-        indexer.catch_up()
-        assert all_ids(index_dir) == []
+        feed_indexer.catch_up()
+        assert all_ids(feed_index_dir) == []
