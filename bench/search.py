@@ -10,25 +10,15 @@ part, some combined with a filter. Each is sent as GET /v1/quotes?q=...&limit=20
 by relevance, highlighted, the page's records read from PostgreSQL), from one client and
 from 8 at once; the baseline runs the same query on the same index (ONRECORD_INDEX_DIR,
 as the server finds it) in this process: tantivy alone, the top 21 ids.
-
-Then how soon a write is found (--visibility N, default 100): while another thread
-imports new quotes steadily (POST /v1/imports, 1,000 at a time), N quotes are POSTed
-one at a time, each with a word of its own, and searched for every 10 ms until found;
-the delay from the POST's answer to the first search that finds it, p50/p99/max.
+(How soon a write is found under a steady import: bench/index_lag.py.)
 """
 
-import importlib
-import json
 import os
 import random
-import threading
-import time
-import uuid
 from collections import Counter
 
 import requests
-from common import ConnectionPerThread, Timing, against_baseline, arguments, corpus, serving
-from gen_data import Corpus
+from common import ConnectionPerThread, against_baseline, arguments, corpus, serving
 
 from service.config import Settings
 from service.quotes.search import index_query
@@ -65,45 +55,9 @@ def queries(database: ConnectionPerThread, count: int) -> list[dict]:
     return made
 
 
-def steady_import(base: str, key: str, stop: threading.Event) -> int:
-    """Import new synthetic quotes, 1,000 a request, until `stop`; how many were sent."""
-    http, sent, seed = requests.Session(), 0, 1
-    headers = {"Content-Type": "application/x-ndjson", "Authorization": f"Bearer {key}"}
-    while not stop.is_set():
-        lines = "".join(json.dumps(q) + "\n" for q in Corpus(seed).quotes(1000))
-        http.post(f"{base}/v1/imports", data=lines.encode(), headers=headers, timeout=300).raise_for_status()
-        sent, seed = sent + 1000, seed + 1
-    return sent
-
-
-def visibility(base: str, key: str, count: int) -> Timing:
-    """Delays (s) from a POSTed quote's answer to the first search that finds it."""
-    http, delays = requests.Session(), []
-    started = time.perf_counter()
-    for _ in range(count):
-        word = f"probe{uuid.uuid4().hex[:12]}"
-        body = {
-            "text": f"Visibility {word} under a steady import",
-            "lang": "en",
-            "kind": "direct",
-            "speaker_description": "a benchmark",
-            "citations": [{"source": {"url": f"https://bench.invalid/{word}"}}],
-        }
-        headers = {"Authorization": f"Bearer {key}"}
-        http.post(f"{base}/v1/quotes", json=body, headers=headers, timeout=60).raise_for_status()
-        written = time.perf_counter()
-        while not http.get(f"{base}/v1/quotes", params={"q": word}, timeout=60).json()["items"]:
-            if time.perf_counter() - written > 60:
-                raise SystemExit(f"a quote written was not found in 60 s ({word})")
-            time.sleep(0.01)
-        delays.append(time.perf_counter() - written)
-    return Timing(delays, time.perf_counter() - started)
-
-
 def main() -> None:
     parser = arguments(__doc__)
     parser.add_argument("--requests", type=int, default=400)
-    parser.add_argument("--visibility", type=int, default=100, help="writes timed until found (0: none)")
     args = parser.parse_args()
 
     database, total = corpus(args.database)
@@ -111,7 +65,7 @@ def main() -> None:
     print(f"search over {total:,} quotes, {len(searches)} queries; load average {os.getloadavg()[0]:.2f}")
     http = requests.Session()
     with serving(args.server, args.database) as base:
-        index = SearchIndex(Settings().index_dir)
+        index = SearchIndex(Settings().index_dir_for(args.database))
 
         def get(query: dict) -> None:
             http.get(f"{base}/v1/quotes", params=query, timeout=60).raise_for_status()
@@ -131,17 +85,6 @@ def main() -> None:
             args.clients,
             "the index alone, in-process",
         )
-        if args.visibility:
-            key = importlib.import_module("import").write_key(args.database)
-            stop = threading.Event()
-            importer = threading.Thread(target=steady_import, args=(base, key, stop))
-            importer.start()
-            try:
-                delays = visibility(base, key, args.visibility)
-            finally:
-                stop.set()
-                importer.join()
-            print(delays.line(f"write -> found, {args.visibility} writes under a steady import"))
     print(f"load average {os.getloadavg()[0]:.2f}")
 
 

@@ -13,7 +13,7 @@ wrk at 64 connections for --duration seconds (needs `wrk`: apt-get install wrk).
 Recall@1 is the share whose best match is the quote the phrase
 came from, with the right verdict: `verified` for the verbatim ones, `altered` for the
 others. The baseline runs verify's candidate query for the same phrase on the same
-index (ONRECORD_INDEX_DIR, as the server finds it) in this process: tantivy alone.
+index (where the server finds it) in this process: tantivy alone.
 """
 
 import os
@@ -72,7 +72,7 @@ def main() -> None:
     http = requests.Session()
     answers: dict[str, tuple[int | None, str]] = {}
     with serving(args.server, args.database) as base:
-        index = SearchIndex(Settings().index_dir)
+        index = SearchIndex(Settings().index_dir_for(args.database))
 
         def post(claim: tuple[str, int, str]) -> None:
             response = http.post(f"{base}/v1/verify", json={"text": claim[0]}, timeout=60)
