@@ -10,6 +10,7 @@ from pathlib import Path
 import requests
 from sqlalchemy import text
 
+from service.config import Settings
 from service.db import make_engine
 from service.search.indexer import build
 from tests.quotes.test_search import ADVERSARIAL, TOO_COMPLEX
@@ -58,7 +59,9 @@ def test_adversarial_searches_leave_health_and_point_reads_quick(fresh_database,
     engine.dispose()
     extra, quote_id = corpus_queries(fresh_database)
     queries = [*ADVERSARIAL.values(), *TOO_COMPLEX.values(), *extra]
+    # The service's default workers (one per core; the CLI tests' environment pins one).
     env = environment(
+        ONRECORD_WORKERS=str(Settings().workers),
         DATABASE_URL=fresh_database,
         ONRECORD_INDEX_DIR=str(tmp_path / "index"),
         ONRECORD_RATE_LIMIT="1000000 per second",
