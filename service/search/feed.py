@@ -22,10 +22,7 @@ RETENTION = "7 days"
 CHANNEL = "onrecord_search_feed"  # the triggers notify it (schema/versions/0006)
 
 CHANGE_COLUMNS = "id, xid, (extract(epoch FROM at) * 1000000)::bigint AS at"  # at: microseconds
-SNAPSHOT_SQL = text(
-    "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin, "
-    "pg_current_snapshot()::text AS snapshot"
-)
+SNAPSHOT_SQL = text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin")
 PAGE_SQL = text(
     f"""
     SELECT record_type, record_id, {CHANGE_COLUMNS} FROM search_feed

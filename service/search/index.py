@@ -6,7 +6,7 @@
 
 Only the indexer writes (tantivy allows one writer per index; its lock file says so).
 Workers hold a `SearchIndex` and, on each search, pick up the indexer's latest commit
-(or a rebuilt generation) by looking at `position.json` — a stat, no file watching.
+(or a rebuilt generation) by reading `position.json` — a small file, no file watching.
 """
 
 import json

@@ -4,7 +4,7 @@ It builds the index from PostgreSQL when there is none (or it cannot be trusted)
 follows the change feed: woken by the triggers' NOTIFY (or every POLL_SECONDS), it
 re-indexes each changed quote from its current row and commits, then records its
 position beside the index. A change committed in PostgreSQL is searchable after one
-pass (tens of milliseconds) plus the worker's next look at `position.json`.
+pass plus the workers' next look at `position.json` (figures: docs/scaling.md).
 """
 
 import logging
