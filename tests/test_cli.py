@@ -28,6 +28,10 @@ def environment(**overrides) -> dict:
     return env | {"ONRECORD_WORKERS": "1"} | overrides
 
 
+def _index_ready(body: dict) -> bool:
+    return body.get("search_index", {}).get("status", "ready") == "ready"
+
+
 class Serving:
     """`onrecord serve` in the background, stopped with SIGTERM. Its output goes to a
     file: a pipe nobody reads while it runs would fill up and block its log lines."""
@@ -59,7 +63,9 @@ class Serving:
             if self.process.poll() is not None:
                 pytest.fail(f"serve exited early:\n{self.read_output()}")
             try:
-                if requests.get(self.base + "/ready", timeout=2).status_code == 200:
+                ready = requests.get(self.base + "/ready", timeout=2)
+                # Ready, and its search index built (searches and verify answer 503 until then).
+                if ready.status_code == 200 and _index_ready(ready.json()):
                     return
             except requests.ConnectionError:
                 pass
