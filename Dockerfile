@@ -11,9 +11,12 @@ COPY pyproject.toml README.md ./
 COPY service ./service
 COPY schema ./schema
 COPY examples ./examples
+# The search index lives on local disk, one per instance (a volume keeps it across restarts).
+ENV ONRECORD_INDEX_DIR=/var/lib/onrecord/index
 # A plain install, as users and tests/test_install.py do: no editable install, no extras.
 RUN pip install . \
-    && useradd --system --home-dir /app onrecord
+    && useradd --system --home-dir /app onrecord \
+    && mkdir -p /var/lib/onrecord && chown onrecord /var/lib/onrecord
 
 USER onrecord
 EXPOSE 8000

@@ -162,20 +162,29 @@ def arguments(doc: str, clients: int = 8) -> argparse.ArgumentParser:
 
 
 def against_baseline(
-    label: str, call: Callable, items: Sequence, baseline: Callable, statements: Sequence, clients: int
+    label: str,
+    call: Callable,
+    items: Sequence,
+    baseline: Callable,
+    statements: Sequence,
+    clients: int,
+    baseline_label: str = "bare SQL via psycopg",
 ) -> None:
     """Warm both paths up, then time `call` over `items` and `baseline` over `statements`
     from one client and from `clients` at once, and print them side by side."""
     run(call, items[:10])
     run(baseline, statements[:10])
     for count in (1, clients):
-        compare(f"{label}  {count} client(s)", run(call, items, count), run(baseline, statements, count))
+        measured, base = run(call, items, count), run(baseline, statements, count)
+        compare(f"{label}  {count} client(s)", measured, base, baseline_label)
 
 
-def compare(label: str, measured: Timing, baseline: Timing) -> None:
+def compare(
+    label: str, measured: Timing, baseline: Timing, baseline_label: str = "bare SQL via psycopg"
+) -> None:
     """Print a run, its baseline, and their ratio at the median and the 95th percentile."""
     print(measured.line(f"{label}"))
-    print(baseline.line("  baseline: bare SQL via psycopg"))
+    print(baseline.line(f"  baseline: {baseline_label}"))
     ratio50 = measured.percentile(50) / baseline.percentile(50)
     ratio95 = measured.percentile(95) / baseline.percentile(95)
     n, mean = len(measured.latencies), 1000 * statistics.fmean(measured.latencies)

@@ -1,23 +1,29 @@
-"""Search latency against a live `onrecord serve`, beside the bare SQL of the same query.
+"""Search latency against a live `onrecord serve`, beside the search index alone.
 
     python bench/gen_data.py --quotes 1000000 --load $DATABASE_URL   # once
+    onrecord reindex                                  # the index of that database
     python bench/search.py --database $DATABASE_URL   # starts `onrecord serve` on it (or --server URL)
 
 Queries are drawn (seeded) from the stored quotes: one or two words (skipping the 100
 most frequent, as an English stop-word list would), quoted phrases, and words typed in
-part, some combined with a filter. Each is sent as GET /v1/quotes?q=...&limit=20, from
-one client and from 8 at once; the baseline runs the service's own SQL for the same
-query (compiled from its query builder) straight through psycopg.
+part, some combined with a filter. Each is sent as GET /v1/quotes?q=...&limit=20 (ranked
+by relevance, highlighted, the page's records read from PostgreSQL), from one client and
+from 8 at once; the baseline runs the same query on the same index (ONRECORD_INDEX_DIR,
+as the server finds it) in this process: tantivy alone, the top 21 ids.
+(How soon a write is found under a steady import: bench/index_lag.py.)
 """
 
+import os
 import random
 from collections import Counter
 
 import requests
-from common import ConnectionPerThread, against_baseline, arguments, bare_sql, corpus, serving
+from common import ConnectionPerThread, against_baseline, arguments, corpus, serving
 
-from service.pagination import page_statement
-from service.quotes.services import quote_listing
+from service.config import Settings
+from service.quotes.search import index_query
+from service.search.index import SearchIndex
+from service.search.query import parse
 
 SEED = 7
 
@@ -56,15 +62,30 @@ def main() -> None:
 
     database, total = corpus(args.database)
     searches = queries(database, args.requests)
-    statements = [bare_sql(page_statement(quote_listing(q), q["limit"])) for q in searches]
-    print(f"search over {total:,} quotes, {len(searches)} queries")
+    print(f"search over {total:,} quotes, {len(searches)} queries; load average {os.getloadavg()[0]:.2f}")
     http = requests.Session()
     with serving(args.server, args.database) as base:
+        index = SearchIndex(Settings().index_dir_for(args.database))
 
         def get(query: dict) -> None:
             http.get(f"{base}/v1/quotes", params=query, timeout=60).raise_for_status()
 
-        against_baseline("GET /v1/quotes?q=", get, searches, database.fetch, statements, args.clients)
+        def index_alone(query: dict) -> None:
+            searcher, schema = index.searcher(), index.index.schema
+            filters = {"lang": [query["lang"]]} if "lang" in query else {}
+            hits = searcher.search(index_query(parse(query["q"]), schema, filters), query["limit"] + 1).hits
+            searcher.fast_field_values("id", [address for _, address in hits])
+
+        against_baseline(
+            "GET /v1/quotes?q=",
+            get,
+            searches,
+            index_alone,
+            searches,
+            args.clients,
+            "the index alone, in-process",
+        )
+    print(f"load average {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from service.exports.views import blp as export
 from service.extract.views import blp as extract
 from service.imports.views import blp as imports
 from service.quotes.views import blp as quotes
+from service.search import index as search_index
 from service.sources.views import blp as sources
 from service.speakers.views import blp as speakers
 from service.verify.views import blp as verify
@@ -24,12 +25,14 @@ was published. Errors are `application/problem+json` (RFC 9457); lists are pages
 A request line (method, path and query, percent-encoded) over 8190 bytes is answered 414,
 a header over 8190 bytes 431: send long values, such as a long claim to verify, in a POST body.
 
-Where reads are served by a replica (DATABASE_REPLICA_URL), they may lag behind writes
-for as long as replication does. A successful write then answers with `X-Position`, the
-primary's WAL position once it is stored; send it back as `X-Min-Position` on a read to
-be sure to see that write and all before it: the replica answers if it has caught up,
-else the primary. Any other `X-Min-Position` value (`primary`, say) sends the read to
-the primary.
+Searches (`q`) and verify run on a search index that follows the database, normally
+well under a second behind; where reads are served by a replica (DATABASE_REPLICA_URL),
+they may lag behind writes for as long as replication does. A successful write answers
+with `X-Position`, the primary's WAL position once it is stored; send it back as
+`X-Min-Position` on a read to be sure to see that write and all before it: the replica
+answers if it has caught up, else the primary, and a search waits up to a second for
+the index (then 503 with `Retry-After`). Any other `X-Min-Position` value (`primary`,
+say) sends the read to the primary.
 """
 
 
@@ -70,6 +73,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         settings.database_replica_url,
         deadlines=(settings.statement_timeout, settings.import_statement_timeout),
     ).init_app(app)
+    search_index.init_app(app, lambda: settings.index_dir_for(_database_url(settings, database_url)))
     api = api_core.OnRecordApi(app, spec_kwargs={"extra_plugins": [spec.OperationsPlugin(app)]})
     api.register_converter(api_core.IdConverter, api_core.id_schema)
     spec.register_fields(api)

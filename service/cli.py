@@ -28,6 +28,8 @@ from service.imports.command import DatabaseTarget, ServerTarget, import_file
 from service.imports.formats import FormatError
 from service.imports.ndjson import import_lines
 from service.imports.services import DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, MODES, ImportOptions
+from service.search.command import indexer_process, supervise
+from service.search.command import reindex as reindex_from
 
 DEMO_FILE = Path(__file__).resolve().parent / "examples" / "kim-russia-2019.ndjson"
 
@@ -46,7 +48,8 @@ def cli():
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--demo", is_flag=True, help=f"Load {DEMO_FILE.name} if it is not loaded yet.")
 def serve(host: str, port: int, demo: bool):
-    """Migrate the database and serve the API under gunicorn.
+    """Migrate the database and serve the API under gunicorn, with the search indexer
+    (`onrecord indexer`) beside it.
 
     Without DATABASE_URL, runs its own PostgreSQL in ONRECORD_DATA_DIR and stops
     it on exit.
@@ -61,6 +64,7 @@ def serve(host: str, port: int, demo: bool):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = stack.enter_context(
             tempfile.TemporaryDirectory(prefix="onrecord-metrics-")
         )
+        stack.enter_context(indexer_process(url))
         click.echo(f"OnRecord on http://{host}:{port}/  (docs: http://{host}:{port}/docs/)")
         run_gunicorn(lambda: create_app(settings, url), host, port, settings)
 
@@ -71,6 +75,29 @@ def migrate():
     with ExitStack() as stack:
         _prepare(_database(Settings(), stack, exclusive=False), demo=False)
     click.echo(f"schema at {migrations.head_revision()}")
+
+
+@cli.command(with_appcontext=False)
+def indexer():
+    """Keep the search index in ONRECORD_INDEX_DIR in step with the database: build it
+    if there is none (or it cannot be trusted), then apply every change as it commits,
+    until stopped. `onrecord serve` runs it; a crashed indexer is started again."""
+    with ExitStack() as stack:
+        settings = Settings()
+        url = _database(settings, stack, exclusive=False)
+        supervise(url, settings.index_dir_for(url))
+
+
+@cli.command(with_appcontext=False)
+def reindex():
+    """Build a new search index from the database beside the current one, then switch
+    to it atomically (searches go on meanwhile; a running indexer follows the switch)."""
+    with ExitStack() as stack:
+        settings = Settings()
+        url = _database(settings, stack, exclusive=False)
+        _prepare(url, demo=False)
+        generation = reindex_from(url, settings.index_dir_for(url))
+    click.echo(f"search index rebuilt in {generation}", err=True)
 
 
 @cli.group(cls=click.Group)

@@ -1,9 +1,11 @@
 """Configuration: environment variables only, read in this one place."""
 
+import hashlib
 import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import platformdirs
 
@@ -64,6 +66,11 @@ class Settings:
             os.environ.get("ONRECORD_DATA_DIR") or platformdirs.user_data_dir("onrecord", appauthor=False)
         )
     )
+    index_dir: Path | None = field(
+        default_factory=lambda: (
+            Path(os.environ["ONRECORD_INDEX_DIR"]) if os.environ.get("ONRECORD_INDEX_DIR") else None
+        )
+    )
     pool_size: int = field(default_factory=lambda: _env_int("ONRECORD_DB_POOL_SIZE", 5))
     max_body_bytes: int = field(default_factory=lambda: _env_int("ONRECORD_MAX_BODY_BYTES", 1024 * 1024))
     workers: int = field(default_factory=lambda: _env_int("ONRECORD_WORKERS", os.cpu_count() or 2))
@@ -94,3 +101,17 @@ class Settings:
         default_factory=lambda: os.environ.get("ONRECORD_SECRET_KEY") or secrets.token_urlsafe(32)
     )
     log_level: str = field(default_factory=lambda: os.environ.get("ONRECORD_LOG_LEVEL", "info"))
+
+    def index_dir_for(self, database_url: str) -> Path:
+        """Where the search index of this database lives: ONRECORD_INDEX_DIR, else a
+        directory of its own under the data directory, so that two services on two
+        databases never share one."""
+        return self.index_dir or self.data_dir / "index" / database_key(database_url)
+
+
+def database_key(url: str) -> str:
+    """A directory name for the database at `url`: its name and a hash of where it is
+    (never the password)."""
+    parts = urlsplit(url)
+    where = f"{parts.hostname}:{parts.port}{parts.path}?{parts.query}"
+    return f"{parts.path.strip('/') or 'db'}-{hashlib.sha256(where.encode()).hexdigest()[:12]}"

@@ -7,7 +7,8 @@ With a replica (DATABASE_REPLICA_URL), reads (GET, HEAD, OPTIONS) go to it and
 everything else to the primary. Read-after-write without server-side state: a
 successful write answers with the primary's WAL position in `X-Position`; a read
 sending it back as `X-Min-Position` is served by the replica only once the replica
-has replayed that far, else by the primary (see docs/scaling.md).
+has replayed that far, else by the primary (see docs/scaling.md); a search waits for
+the search index to hold that position (service/search/index.py).
 """
 
 import logging
@@ -178,6 +179,14 @@ class Database:
         app.teardown_appcontext(_close_session)
 
 
+def wal_position(value: str | None) -> int | None:
+    """A WAL position (`16/B374D848`) as a number, None if `value` is not one."""
+    if value is None or not _WAL_POSITION.match(value):
+        return None
+    high, low = value.split("/")
+    return (int(high, 16) << 32) | int(low, 16)
+
+
 def _has_replayed(replica: Session, position: str) -> bool:
     """Has the replica replayed the primary's WAL up to `position`? Not a position, or
     not a standby (the function is then NULL): no, the primary will answer."""
@@ -212,8 +221,8 @@ def _commit_on_success(response: flask.Response) -> flask.Response:
     except SQLAlchemyError as error:
         return flask.current_app.handle_user_exception(error)
     # A streamed body (an import's per-line report) commits as it goes, after the headers.
-    writes = flask.request.method not in READ_METHODS and not response.is_streamed
-    if writes and flask.current_app.extensions["db"].has_replica:
+    # The search index, too, follows the primary a little behind: with a replica or without.
+    if flask.request.method not in READ_METHODS and not response.is_streamed:
         _send_position(db_session, response)
     return response
 

@@ -1,5 +1,5 @@
 """Prometheus metrics at /metrics: requests by route and status, their latency, database
-pool use, import lines by outcome.
+pool use, import lines by outcome, the search index's lag.
 
 Under gunicorn each worker counts on its own; `onrecord serve` gives them a shared
 directory (PROMETHEUS_MULTIPROC_DIR) and /metrics adds them up. prometheus-client
@@ -20,6 +20,9 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from sqlalchemy.exc import SQLAlchemyError
+
+from service.search.status import index_status
 
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -32,6 +35,11 @@ LATENCY = Histogram(
 )
 POOL_IN_USE = Gauge(
     "onrecord_db_pool_connections_in_use", "Database connections checked out", multiprocess_mode="livesum"
+)
+SEARCH_INDEX_LAG = Gauge(
+    "onrecord_search_index_lag_seconds",
+    "How long the oldest change not yet in the search index has waited",
+    multiprocess_mode="mostrecent",
 )
 IMPORT_LINES = Counter("onrecord_import_lines_total", "Import lines by outcome", ["outcome"])
 
@@ -53,8 +61,21 @@ def count_import(report: dict) -> None:
         IMPORT_LINES.labels(outcome).inc(report[outcome])
 
 
+def observe_search_index() -> None:
+    """Measure the search index's lag now (left as it was if the database does not answer
+    or there is no index yet)."""
+    try:
+        with flask.current_app.extensions["db"].engine.connect() as connection:
+            lag = index_status(connection)["lag_seconds"]
+    except SQLAlchemyError:
+        return
+    if lag is not None:
+        SEARCH_INDEX_LAG.set(lag)
+
+
 def exposition() -> flask.Response:
     """The metrics of every worker, in Prometheus' text format."""
+    observe_search_index()
     registry = REGISTRY
     if os.environ.get(MULTIPROCESS_DIR):
         registry = CollectorRegistry()

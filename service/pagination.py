@@ -118,6 +118,12 @@ def paginate(session: Session, listing: Listing, args: dict):
     rows = session.execute(page_statement(listing, limit, args.get("cursor"))).all()
     items = [_annotated(row[0], listing.annotations, row[1 + len(keys) :]) for row in rows[:limit]]
     last_keys = list(rows[limit - 1][1 : 1 + len(keys)]) if len(rows) > limit else None
+    return page_of(items, last_keys)
+
+
+def page_of(items: list, last_keys: list | None):
+    """(body, status, headers) of a page of `items`; the next page, if `last_keys` are
+    given, continues after the item with those sort keys."""
     next_url = _next_url(encode_cursor(last_keys)) if last_keys else None
     headers = {"Link": f'<{next_url}>; rel="next"'} if next_url else {}
     return {"items": items, "next": next_url}, 200, headers

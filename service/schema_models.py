@@ -5,6 +5,7 @@ from service.db import Base
 from service.history.models import Forwarding, HistoryEntry
 from service.imports.models import ImportRequest
 from service.quotes.models import Citation, Quote, Translation
+from service.search.models import FeedEntry
 from service.sources.models import Source
 from service.speakers.models import Speaker, SpeakerAlias, SpeakerRole
 
@@ -17,6 +18,7 @@ __all__ = [
     "HistoryEntry",
     "ImportRequest",
     "Citation",
+    "FeedEntry",
     "Quote",
     "Translation",
     "Source",

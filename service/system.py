@@ -10,8 +10,25 @@ from sqlalchemy.exc import SQLAlchemyError
 from service import migrations
 from service.errors import problem
 from service.resources import Blueprint
+from service.search.status import index_status
 
 blp = Blueprint("system", __name__, description="Is the service up and its database ready?")
+
+
+class SearchIndexStatusSchema(ma.Schema):
+    """The search index: how far behind the database it is."""
+
+    status = ma.fields.String(
+        required=True, metadata={"description": "`ready`, or `building` while searches answer 503"}
+    )
+    lag_seconds = ma.fields.Float(
+        allow_none=True,
+        metadata={"description": "How long the oldest change not yet searchable has waited (0: none)"},
+    )
+    position = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "WAL position up to which every change is searchable (see X-Min-Position)"},
+    )
 
 
 class StatusSchema(ma.Schema):
@@ -19,6 +36,7 @@ class StatusSchema(ma.Schema):
 
     status = ma.fields.String(required=True, metadata={"example": "ok"})
     schema_revision = ma.fields.String(allow_none=True)
+    search_index = ma.fields.Nested(SearchIndexStatusSchema)
 
 
 @blp.route("/health")
@@ -34,16 +52,19 @@ class Ready(MethodView):
     @blp.response(200, StatusSchema)
     @blp.alt_response(503, description="The database does not answer, or its schema is not current.")
     def get(self):
-        """Readiness: the database answers and its schema is at the latest migration."""
+        """Readiness: the database answers and its schema is at the latest migration.
+        Also how far behind it the search index is (reads that do not search are served
+        while it is built)."""
+        head = flask.current_app.config["SCHEMA_HEAD"]
         try:
             with flask.current_app.extensions["db"].engine.connect() as connection:
                 current = migrations.current_revision(connection)
+                if current != head:
+                    return problem(503, f"The schema is at {current}, not {head}: run `onrecord migrate`.")
+                search = index_status(connection)
+                return {"status": "ready", "schema_revision": current, "search_index": search}
         except SQLAlchemyError:
             return problem(503, "The database does not answer.")
-        head = flask.current_app.config["SCHEMA_HEAD"]
-        if current != head:
-            return problem(503, f"The schema is at {current}, not {head}: run `onrecord migrate`.")
-        return {"status": "ready", "schema_revision": current}
 
 
 def spec_yaml(app: flask.Flask) -> str:

@@ -18,6 +18,7 @@ from openapi_core import Config, OpenAPI
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
 from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
 from openapi_core.validation.response.exceptions import MissingData
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.test import EnvironBuilder
 
@@ -29,6 +30,7 @@ from service.cli import DEMO_FILE
 from service.config import Settings
 from service.db import make_engine
 from service.imports.ndjson import import_lines
+from service.search.indexer import Indexer, build
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = OpenAPI.from_file_path(
@@ -107,7 +109,10 @@ def keys(database_url, engine) -> dict[str, str]:
 
 
 class SpecCheckingClient(FlaskClient):
-    """A test client that fails any response breaking the OpenAPI spec."""
+    """A test client that fails any response breaking the OpenAPI spec, and brings the
+    search index up to date with each write (`after_write`)."""
+
+    after_write = None
 
     def patch_current(self, path: str, **kwargs):
         """PATCH as a careful client does: with the `If-Match` of a fresh read."""
@@ -124,6 +129,8 @@ class SpecCheckingClient(FlaskClient):
     def open(self, *args, **kwargs):
         response = super().open(*args, **kwargs)
         sent = response.request
+        if self.after_write is not None and sent.method not in ("GET", "HEAD", "OPTIONS"):
+            self.after_write()
         if sent.path.startswith(SPEC_PATH_PREFIXES):
             # The request's body was consumed by the app: describe it again without one.
             request = EnvironBuilder(
@@ -139,23 +146,68 @@ class SpecCheckingClient(FlaskClient):
 
 
 @pytest.fixture(scope="session")
-def app(database_url, engine):
+def index_dir():
+    """The search index of the test database, built once."""
+    with temporary_data_dir() as path:
+        yield path / "index"
+
+
+@pytest.fixture(scope="session")
+def indexer(engine, index_dir):
+    """The test index's writer, over the example data."""
+    build(engine, index_dir)
+    indexer = Indexer(engine, index_dir)
+    indexer.start()
+    yield indexer
+    indexer.close()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, engine, index_dir, indexer):
     # The whole suite runs as one key from one address: no limit for it here.
-    app = create_app(Settings(rate_limit="1000000 per second"), database_url=database_url)
+    settings = Settings(rate_limit="1000000 per second", index_dir=index_dir)
+    app = create_app(settings, database_url=database_url)
     app.test_client_class = SpecCheckingClient
     return app
 
 
+# The quotes whose feed rows the test's own (never committed) transaction wrote.
+OWN_CHANGES = text(
+    """
+    SELECT record_id FROM search_feed WHERE record_type = 'quote' AND xid = :xid
+    UNION SELECT q.id FROM search_feed f JOIN quotes q ON q.speaker_id = f.record_id
+    WHERE f.record_type = 'speaker' AND f.xid = :xid
+    """
+)
+OWN_XID = text("SELECT pg_current_xact_id_if_assigned()::text::bigint")
+
+
 @pytest.fixture
-def client(app, engine, keys):
-    """An HTTP client with a write key, whose every write is rolled back after the test."""
+def client(app, engine, keys, indexer):
+    """An HTTP client with a write key, whose every write is rolled back after the test.
+
+    Its writes are never committed, so the indexer cannot see them in the feed: after each
+    one the client re-indexes the quotes the transaction changed as it sees them, and
+    after the rollback the same quotes again from their committed rows."""
     connection = engine.connect()
     transaction = connection.begin()
     app.extensions["db"].bind(
         sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
     )
+    changed: set[int] = set()
+
+    def index_own_changes():
+        xid = connection.execute(OWN_XID).scalar()
+        quote_ids = set(connection.execute(OWN_CHANGES, {"xid": xid}).scalars()) if xid else set()
+        changed.update(quote_ids)
+        indexer.refresh(connection, quote_ids)
+
     test_client = app.test_client()
     test_client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {keys['write']}"
+    test_client.after_write = index_own_changes
     yield test_client
     transaction.rollback()
+    if changed:
+        indexer.refresh(connection, changed)
+        connection.rollback()
     connection.close()

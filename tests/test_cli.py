@@ -28,11 +28,19 @@ def environment(**overrides) -> dict:
     return env | {"ONRECORD_WORKERS": "1"} | overrides
 
 
+def _index_ready(body: dict) -> bool:
+    return body.get("search_index", {}).get("status", "ready") == "ready"
+
+
 class Serving:
     """`onrecord serve` in the background, stopped with SIGTERM. Its output goes to a
     file: a pipe nobody reads while it runs would fill up and block its log lines."""
 
     def __init__(self, env: dict, *args: str, onrecord: str = ONRECORD, cwd=None):
+        self.index_dir = None
+        if "ONRECORD_INDEX_DIR" not in env and "ONRECORD_DATA_DIR" not in env:
+            self.index_dir = tempfile.TemporaryDirectory(prefix="onrecord-index-")
+            env = env | {"ONRECORD_INDEX_DIR": self.index_dir.name}
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.output = tempfile.TemporaryFile("w+")
@@ -56,7 +64,9 @@ class Serving:
             if self.process.poll() is not None:
                 pytest.fail(f"serve exited early:\n{self.read_output()}")
             try:
-                if requests.get(self.base + "/ready", timeout=2).status_code == 200:
+                ready = requests.get(self.base + "/ready", timeout=2)
+                # Ready, and its search index built (searches and verify answer 503 until then).
+                if ready.status_code == 200 and _index_ready(ready.json()):
                     return
             except (requests.ConnectionError, requests.Timeout):  # not up, or its workers still booting
                 pass
@@ -72,6 +82,8 @@ class Serving:
         self.process.wait(timeout=60)
         output = self.read_output()
         self.output.close()
+        if self.index_dir is not None:
+            self.index_dir.cleanup()
         assert self.process.returncode == 0, output
         return output
 

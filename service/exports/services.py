@@ -49,21 +49,21 @@ QUOTE_DOCUMENT = literal_column(
 )
 
 
-def _matching(args: dict):
+def _matching(session: Session, args: dict):
     """The ids of the quotes every filter of `GET /v1/quotes` lets through."""
-    matching = list_quotes(args).subquery()
+    matching = list_quotes(session, args).subquery()
     return Quote.id.in_(select(matching.c.id))
 
 
 def count_quotes(session: Session, args: dict) -> int:
     """How many quotes an export with these filters writes."""
-    return session.scalar(select(func.count()).select_from(Quote).where(_matching(args)))
+    return session.scalar(select(func.count()).select_from(Quote).where(_matching(session, args)))
 
 
 def quote_documents(session: Session, args: dict) -> Iterator[list[str]]:
     """The matching quotes as import lines (JSON text), in id order, a partition at a time,
     fetched from a server-side cursor so memory stays flat."""
-    stmt = select(QUOTE_DOCUMENT).select_from(Quote).where(_matching(args)).order_by(Quote.id)
+    stmt = select(QUOTE_DOCUMENT).select_from(Quote).where(_matching(session, args)).order_by(Quote.id)
     result = session.execute(stmt, execution_options={"yield_per": PARTITION})
     yield from result.scalars().partitions()
 

@@ -5,6 +5,7 @@ Every function takes the API's JSON shape of a record (a schema's `dump`), so a 
 shows exactly what the API returns."""
 
 import functools
+import html
 import json
 import re
 import unicodedata
@@ -57,8 +58,9 @@ def language(tag: str | None) -> str:
 
 
 def highlighted(snippet: str) -> Markup:
-    """A search highlight as HTML: everything escaped, the <mark> pairs kept (a stray
-    or unbalanced marker is dropped, so the markup always nests)."""
+    """A search highlight (the API's HTML fragment: escaped text and <mark> pairs) as
+    HTML: the text read back and escaped again here, the <mark> pairs kept (a stray or
+    unbalanced marker is dropped, so the markup always nests)."""
     parts, open_ = [], False
     for piece in MARK.split(snippet):
         if piece == "<mark>" and not open_:
@@ -68,7 +70,7 @@ def highlighted(snippet: str) -> Markup:
             parts.append("</mark>")
             open_ = False
         elif piece not in ("<mark>", "</mark>"):
-            parts.append(str(escape(piece)))
+            parts.append(str(escape(html.unescape(piece))))
     return Markup("".join(parts) + ("</mark>" if open_ else ""))
 
 

@@ -5,7 +5,6 @@ from datetime import date
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
-    Computed,
     Date,
     ForeignKey,
     Index,
@@ -15,7 +14,7 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy import text as sql_text
-from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db import Base, one_of_constraint
@@ -26,9 +25,6 @@ from service.speakers.models import Speaker
 QUOTE_KINDS = ("direct", "partial", "indirect")
 QUOTE_STATUSES = ("unverified", "verified", "disputed", "misattributed", "retracted")
 DATE_PRECISIONS = ("day", "month", "year")
-# Stemmed in the text's own language (English, Russian; others unstemmed), accents folded,
-# British spellings folded to American (`search_text`, see service.text.search_text).
-SEARCH_VECTOR = "to_tsvector(onrecord_search_config(lang), onrecord_unaccent(coalesce(search_text, text)))"
 
 
 class Quote(RecordMixin, Base):
@@ -57,7 +53,6 @@ class Quote(RecordMixin, Base):
             postgresql_where=sql_text("speaker_id IS NULL"),
         ),
         Index(None, "topics", postgresql_using="gin"),
-        Index(None, "search_vector", postgresql_using="gin"),
         Index(None, "said_on"),
     )
 
@@ -74,8 +69,7 @@ class Quote(RecordMixin, Base):
     status: Mapped[str] = mapped_column(String(16), server_default="unverified", index=True)
     status_note: Mapped[str | None] = mapped_column(Text)
     topics: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
-    search_text: Mapped[str | None] = mapped_column(Text)
-    search_vector = mapped_column(TSVECTOR, Computed(SEARCH_VECTOR, persisted=True))
+    search_text: Mapped[str | None] = mapped_column(Text)  # what the search index analyses
 
     speaker: Mapped[Speaker | None] = relationship()
     citations: Mapped[list["Citation"]] = relationship(cascade="all, delete-orphan", order_by="Citation.id")
@@ -112,7 +106,6 @@ class Translation(Base):
             func.md5(sql_text("text")),
             unique=True,
         ),
-        Index(None, "search_vector", postgresql_using="gin"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -120,5 +113,4 @@ class Translation(Base):
     lang: Mapped[str] = mapped_column(String(35))
     text: Mapped[str] = mapped_column(Text)
     translator: Mapped[str | None] = mapped_column(Text)
-    search_text: Mapped[str | None] = mapped_column(Text)
-    search_vector = mapped_column(TSVECTOR, Computed(SEARCH_VECTOR, persisted=True))
+    search_text: Mapped[str | None] = mapped_column(Text)  # what the search index analyses

@@ -5,6 +5,7 @@ import marshmallow as ma
 from service import fields as f
 from service.pagination import PageArgs, page_schema
 from service.quotes.models import DATE_PRECISIONS, QUOTE_KINDS, QUOTE_STATUSES
+from service.search.query import MAX_TERMS, MAX_WORDS
 from service.sources.schemas import SourceInSchema, SourceSummarySchema
 from service.speakers.schemas import SpeakerInSchema, SpeakerSummarySchema
 
@@ -80,7 +81,10 @@ class QuoteSchema(f.RecordSchema):
     translations = ma.fields.List(ma.fields.Nested(TranslationSchema), required=True)
     citations = ma.fields.List(ma.fields.Nested(CitationSchema), required=True)
     highlight = ma.fields.String(
-        metadata={"description": "With `q`: the matching passage, matched words in <mark>...</mark>"}
+        metadata={
+            "description": "With `q`: the matching passage as an HTML fragment: its text "
+            "escaped, matched words in <mark>...</mark>"
+        }
     )
 
 
@@ -177,7 +181,8 @@ class QuoteFilterSchema(PageArgs):
         500,
         metadata={
             "description": 'Full-text search of the text and its translations: words, "a phrase", '
-            "`or`, -exclusion; the last word may be typed in part"
+            "`or`, -exclusion; the last word may be typed in part. Up to "
+            f"{MAX_TERMS} distinct terms and {MAX_WORDS} words (repeats count once), else 400"
         },
     )
     sort = f.one_of(

@@ -1,101 +1,175 @@
-"""Full-text search over quotes and their translations.
+"""Full-text search of quotes (`q`), answered by the search index.
 
-Text is indexed stemmed in its own language (English, Russian; other languages
-unstemmed), stop words kept (so a phrase like "in charge" can be matched), accents
-folded and British spellings folded to American (see the `search_vector` columns).
-A query is parsed in each of those forms, so it finds a quote in any language it
-was recorded or translated in.
+The index finds, filters and orders the matches (BM25 relevance, or the date said);
+the page's records are then read from PostgreSQL by id, and their highlights are
+made from those records with the index's own analysers (see service/search).
+
+Pages continue exactly from a cursor: by date, through a range query on the (day
+said, id) sort key; by relevance, through the keys (score, day said, id) of the best
+RELEVANCE_DEPTH matches, ranked in that order.
 """
 
 import re
-from functools import reduce
+from functools import lru_cache
+from html import escape
 
-from sqlalchemy import ColumnElement, Double, Subquery, case, cast, func, select, union_all
+import tantivy
+from flask_smorest import abort
+from tantivy import FieldType, Occur, Order, Query
 
-from service.quotes.models import Quote, Translation
+from service.search.documents import ANALYZERS, ID_BITS, NO_DATE, sort_key, text_field
+from service.search.query import Search, to_query
 from service.text import search_text
 
-RELEVANCE_CANDIDATES = 2000
-CONFIGS = ("onrecord_english", "onrecord_russian", "simple")
-HIGHLIGHT = "StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MinWords=8, MaxWords=30"
-_TRAILING_WORD = re.compile(r"(?:^|[\s(])(\w+)$")
+RELEVANCE_DEPTH = 1000  # matches ranked by relevance; sort=said_on pages through all
+FIRST_FETCH = 100
+HIGHLIGHT_WORDS = 30  # a longer text is shown as up to two fragments around its matches
+FRAGMENT_WORDS = 15
+FRAGMENT_LEAD = 3
+_WORD = re.compile(r"[^\W_]+")
+_LOW_BITS = (1 << ID_BITS) - 1
 
 
-def search_query(q: str) -> ColumnElement:
-    """The tsquery for `q` in web-search syntax ("a phrase", `or`, -exclusion). The last
-    word may be typed in part: it matches as itself (stemmed) or as the start of a word
-    (`denucl` finds `denuclearization`). The prefix is matched once, unstemmed: a stem
-    can be far shorter than the word, and each prefix scan of the index is costly."""
-    head, last = _split_prefix(search_text(q, "en") or q)
-    query = _any_config(lambda config: func.websearch_to_tsquery(config, func.onrecord_unaccent(head)))
-    if last:
-        whole = _any_config(lambda config: func.plainto_tsquery(config, func.onrecord_unaccent(last)))
-        # Quoted: a \w+ word holds no tsquery syntax, but unaccenting it may add some
-        # (PostgreSQL 18 makes `x¾` `x 3/4`).
-        prefix = func.quote_literal(func.onrecord_unaccent(last)).op("||")(":*")
-        typed = whole.op("||")(func.to_tsquery("simple", prefix))
-        query = query.op("&&")(typed)
-    return query
+def index_query(search: Search, schema: tantivy.Schema, filters: dict) -> Query:
+    """The search and the filters (resolved to index values: lists of terms, or a
+    (from, to) range of days for `said_day`) as one query; filters do not score."""
+    clauses = [(Occur.Must, to_query(search, schema))]
+    for name, values in filters.items():
+        if name == "said_day":
+            match = Query.range_query(schema, name, FieldType.Integer, *values)
+        else:
+            match = Query.term_set_query(schema, name, values)
+        clauses.append((Occur.Must, Query.const_score_query(match, 0.0)))
+    return Query.boolean_query(clauses)
 
 
-def _any_config(parse) -> ColumnElement:
-    """`parse(config)` for every search configuration, OR-ed."""
-    return reduce(lambda a, b: a.op("||")(b), (parse(config) for config in CONFIGS))
+def ranked(searcher: tantivy.Searcher, schema: tantivy.Schema, query: Query, sort: str, wanted: int, cursor):
+    """The sort keys of up to `wanted` matches after `cursor` (the keys of the last
+    row of the previous page), in page order; the quote id is the last key."""
+    if sort == "relevance":
+        return _by_relevance(searcher, query, wanted, cursor)
+    ascending = sort == "said_on"
+    field = "said_asc" if ascending else "said_desc"
+    if cursor is not None:
+        after = sort_key(*_checked(cursor, 2), 0)
+        bounds = (after, None, False, True) if ascending else (None, after, True, False)
+        since = Query.range_query(schema, field, FieldType.Integer, *bounds)
+        query = Query.boolean_query([(Occur.Must, query), (Occur.Must, since)])
+    order = Order.Asc if ascending else Order.Desc
+    hits = searcher.search(query, wanted, count=False, order_by_field=field, order=order).hits
+    return [[key >> ID_BITS, key & _LOW_BITS] for key, _ in hits]
 
 
-def _split_prefix(q: str) -> tuple[str, str | None]:
-    """`q` without its last word, and that word, when the user may still be typing it
-    (not inside a quoted phrase, not an exclusion, not followed by a space)."""
-    match = _TRAILING_WORD.search(q)
-    if match is None or q.count('"') % 2:
-        return q, None
-    return q[: match.start(1)], match.group(1)
+def matching_ids(searcher: tantivy.Searcher, query: Query) -> list[int]:
+    """The ids of every quote `query` matches (for an export: all of them, unranked)."""
+    hits = searcher.search(query, max(1, searcher.num_docs), count=False, order_by_field="said_asc").hits
+    return [key & _LOW_BITS for key, _ in hits]
 
 
-def ranked_matches(q: str, capped: bool) -> Subquery:
-    """(quote_id, rank, said_on) of every quote whose text or a translation matches `q`.
+def _by_relevance(searcher: tantivy.Searcher, query: Query, wanted: int, cursor) -> list:
+    """Ranked by (score, day said, id), all descending, among the best RELEVANCE_DEPTH.
 
-    `capped`: rank only the first RELEVANCE_CANDIDATES matches found in each table.
-    Ranking reads every match from the heap (some 3-4 us each), so a word found in
-    tens of thousands of quotes would otherwise take hundreds of milliseconds; sorting
-    by date (`sort=said_on`) always sees every match."""
-    query = search_query(q)
-    own = select(
-        Quote.id.label("quote_id"), func.ts_rank(Quote.search_vector, query).label("rank"), Quote.said_on
-    ).where(Quote.search_vector.op("@@")(query))
-    translated = (
-        select(Translation.quote_id, func.ts_rank(Translation.search_vector, query), Quote.said_on)
-        .join(Quote, Quote.id == Translation.quote_id)
-        .where(Translation.search_vector.op("@@")(query))
+    The index orders equal scores its own way, so of a fetch that stopped short of
+    every match only the scores above its lowest are complete; fetch more until
+    those are enough for the page."""
+    after = None if cursor is None else (cursor[0], *_checked(cursor, 3))
+    fetch = min(RELEVANCE_DEPTH, max(FIRST_FETCH, 4 * wanted))
+    while True:
+        hits = searcher.search(query, fetch, count=False).hits
+        complete = len(hits) < fetch or fetch == RELEVANCE_DEPTH
+        keys = searcher.fast_field_values("said_desc", [address for _, address in hits])
+        rows = [
+            (float(score), key >> ID_BITS, key & _LOW_BITS)
+            for (score, _), key in zip(hits, keys, strict=True)
+        ]
+        if not complete:
+            lowest = rows[-1][0]
+            rows = [row for row in rows if row[0] > lowest]
+            if not rows:  # one score for all (a word typed in part, exclusions only)
+                fetch = RELEVANCE_DEPTH
+                continue
+        rows = sorted((row for row in rows if after is None or row < after), reverse=True)
+        if complete or len(rows) >= wanted:
+            return [list(row) for row in rows[:wanted]]
+        fetch = min(RELEVANCE_DEPTH, fetch * 4)
+
+
+def _checked(keys: list, length: int) -> tuple[int, int]:
+    """A cursor's day and id, 400 unless it has `length` keys ending in a day and an
+    id as a `next` link holds them."""
+    if len(keys) == length:
+        day, quote_id = keys[-2:]
+        if (
+            isinstance(day, int)
+            and isinstance(quote_id, int)
+            and abs(day) <= NO_DATE
+            and 0 < quote_id <= _LOW_BITS
+        ):
+            return day, quote_id
+    abort(
+        400, errors={"cursor": ["This cursor belongs to another sort order, or is not from a `next` link."]}
     )
-    if capped:
-        own, translated = own.limit(RELEVANCE_CANDIDATES), translated.limit(RELEVANCE_CANDIDATES)
-    hits = union_all(own, translated).subquery("hits")
-    return (
-        select(
-            hits.c.quote_id,
-            # Double precision: the rank travels in page cursors and must compare exactly.
-            cast(func.max(hits.c.rank), Double).label("rank"),
-            func.max(hits.c.said_on).label("said_on"),
-        )
-        .group_by(hits.c.quote_id)
-        .subquery("matches")
+
+
+def highlight(search: Search, texts: list[tuple[str, str]]) -> str | None:
+    """The first of `texts` ((lang, text) pairs: the quote's, then its translations')
+    holding a searched word, as up to two fragments with those words in <mark>, HTML
+    escaped; None when none holds one."""
+    wanted: dict[str, set[str]] = {}
+    for term in search.terms:
+        for field, tokens in term.tokens:
+            wanted.setdefault(field, set()).update(tokens)
+    prefixes = tuple(term.prefix for term in search.terms if term.prefix)
+    for lang, text in texts:
+        field, words = text_field(lang), list(_WORD.finditer(text))
+        found = wanted.get(field, set())
+        marked = {i for i, word in enumerate(words) if _matches(found, prefixes, field, lang, word.group())}
+        if marked:
+            return _fragments(text, words, marked)
+    return None
+
+
+def _matches(found: set[str], prefixes: tuple[str, ...], field: str, lang: str, word: str) -> bool:
+    token, plain = _analysed(field, lang, word)
+    return token is not None and (
+        token in found or any(map(token.startswith, prefixes)) or plain.startswith(prefixes)
     )
 
 
-def highlight(q: str) -> ColumnElement:
-    """A snippet of the matching text (the quote's, else a translation's) with the
-    matched words in <mark>...</mark>."""
-    query = search_query(q)
-    from_translation = (
-        select(
-            func.ts_headline(
-                func.onrecord_search_config(Translation.lang), Translation.text, query, HIGHLIGHT
-            )
-        )
-        .where(Translation.quote_id == Quote.id, Translation.search_vector.op("@@")(query))
-        .limit(1)
-        .scalar_subquery()
-    )
-    from_quote = func.ts_headline(func.onrecord_search_config(Quote.lang), Quote.text, query, HIGHLIGHT)
-    return case((Quote.search_vector.op("@@")(query), from_quote), else_=from_translation)
+@lru_cache(maxsize=200_000)
+def _analysed(field: str, lang: str, word: str) -> tuple[str | None, str]:
+    """A word as the index holds it in `field` (None if it holds none), and its plain form."""
+    tokens = ANALYZERS[field].analyze(search_text(word, lang) or word)
+    plain = ANALYZERS["plain"].analyze(word)
+    return (tokens[0] if tokens else None), (plain[0] if plain else "")
+
+
+def _fragments(text: str, words: list[re.Match], marked: set[int]) -> str:
+    """The text (or two windows of it around marked words) with those words in <mark>."""
+    if len(words) <= HIGHLIGHT_WORDS:
+        return _marked(text, words, marked, 0, len(words), whole=True)
+    first = max(0, min(marked) - FRAGMENT_LEAD)
+    windows = [(first, min(len(words), first + FRAGMENT_WORDS))]
+    later = [i for i in sorted(marked) if i >= windows[0][1]]
+    if later:
+        start = max(windows[0][1], later[0] - FRAGMENT_LEAD)
+        windows.append((start, min(len(words), start + FRAGMENT_WORDS)))
+    return " … ".join(_marked(text, words, marked, start, end) for start, end in windows)
+
+
+def _marked(text: str, words: list[re.Match], marked: set[int], start: int, end: int, whole=False) -> str:
+    begin = 0 if whole else words[start].start()
+    finish = len(text) if whole else words[end - 1].end()
+    parts, position = [], begin
+    for i in range(start, end):
+        if i in marked:
+            word = words[i]
+            parts += [_escaped(text[position : word.start()]), "<mark>", _escaped(word.group()), "</mark>"]
+            position = word.end()
+    parts.append(_escaped(text[position:finish]))
+    return "".join(parts)
+
+
+def _escaped(text: str) -> str:
+    """HTML-escaped, so the only markup in a highlight is <mark> (quote marks kept as typed)."""
+    return escape(text, quote=False)

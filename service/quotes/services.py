@@ -2,10 +2,20 @@
 
 import json
 from collections.abc import Iterable
-from datetime import date
 
 from flask_smorest import abort
-from sqlalchemy import ColumnElement, Integer, Select, Subquery, bindparam, func, select, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Select,
+    any_,
+    bindparam,
+    func,
+    select,
+    type_coerce,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -19,10 +29,13 @@ from service.history.services import (
     record_change,
     snapshot,
 )
-from service.pagination import Listing
+from service.pagination import Listing, page_of, paginate
 from service.quotes.models import Citation, Quote, Translation
 from service.quotes.schemas import rule_errors
-from service.quotes.search import highlight, ranked_matches
+from service.quotes.search import highlight, index_query, matching_ids, ranked
+from service.search.documents import EPOCH, NO_DATE, said_day
+from service.search.index import search_index
+from service.search.query import parse
 from service.sources.models import Source
 from service.sources.services import canonical_url, get_source, match_or_create_source
 from service.speakers.models import Speaker
@@ -43,8 +56,6 @@ FIELDS = (
     "status_note",
     "topics",
 )
-EPOCH = date(2000, 1, 1)
-NO_DATE = 10**7  # further from EPOCH, in days, than any real date
 LOAD_EMBEDDED = (
     selectinload(Quote.speaker).selectinload(Speaker.aliases),
     selectinload(Quote.citations),
@@ -53,15 +64,12 @@ LOAD_EMBEDDED = (
 # One quote in one statement with joins: a third of the ORM work of a query per
 # relation. Built once, so SQLAlchemy derives its cache key once (a point read is the
 # most frequent request).
-ONE_QUOTE = (
-    select(Quote)
-    .options(
-        joinedload(Quote.speaker).joinedload(Speaker.aliases),
-        joinedload(Quote.citations),
-        joinedload(Quote.translations),
-    )
-    .where(Quote.id == bindparam("quote_id"))
+JOIN_EMBEDDED = (
+    joinedload(Quote.speaker).joinedload(Speaker.aliases),
+    joinedload(Quote.citations),
+    joinedload(Quote.translations),
 )
+ONE_QUOTE = select(Quote).options(*JOIN_EMBEDDED).where(Quote.id == bindparam("quote_id"))
 
 
 def _iso(column: str) -> str:
@@ -130,34 +138,76 @@ def get_quote(session: Session, quote_id: int) -> Quote:
     return quote
 
 
-def list_quotes(args: dict) -> Select:
+def list_quotes(session: Session, args: dict) -> Select:
     """The quotes matching every given filter, `q` (full-text search) included."""
-    return _filtered(args, ranked_matches(args["q"], capped=False) if "q" in args else None)
+    stmt = _filtered(args)
+    if "q" not in args:
+        return stmt
+    index = search_index()
+    query = index_query(parse(args["q"]), index.index.schema, _index_filters(session, args))
+    ids = matching_ids(index.searcher(), query)
+    return stmt.where(Quote.id == any_(bindparam("matching_ids", ids, type_=ARRAY(BigInteger))))
+
+
+def quote_page(session: Session, args: dict) -> tuple[dict, int, dict]:
+    """One page of `GET /v1/quotes` (body, status, headers): a search when `q` is
+    given (search_quotes), else the filtered listing (quote_listing)."""
+    if "q" in args:
+        return page_of(*search_quotes(session, args))
+    return paginate(session, quote_listing(args), args)
 
 
 def quote_listing(args: dict) -> Listing:
-    """The filtered quotes in the order `sort` asks for: by relevance (the default with
-    `q`; recency breaks ties), by the date said (unknown dates last), or as added.
-
-    With `q`, every sort key comes from the matches, so the database can order and
-    cut the matches before it reads the quotes of the page."""
-    sort = args.get("sort", "relevance" if "q" in args else "id")
-    if "q" not in args:
-        if sort == "relevance":
-            abort(400, errors={"sort": ["Sorting by relevance needs a search (q)."]})
-        return Listing(_filtered(args, None), *_order(sort, Quote.said_on, Quote.id))
-    matches = ranked_matches(args["q"], capped=sort == "relevance")
-    keys, descending = _order(sort, matches.c.said_on, matches.c.quote_id, matches.c.rank)
-    highlights = {"highlight": highlight(args["q"])}
-    # The planner overestimates how many quotes a word matches, and then reads the
-    # table in order to find the first few thousand: the index always does it faster.
-    return Listing(_filtered(args, matches), keys, descending, highlights, {"enable_seqscan": "off"})
-
-
-def _order(sort: str, said_on: ColumnElement, ident: ColumnElement, rank: ColumnElement | None = None):
-    """(sort keys, descending?) for a sort name; quotes with no date said come last."""
+    """The filtered quotes in the order `sort` asks for, `q` aside (quote_page searches):
+    by the date said (unknown dates last), or as added."""
+    sort = args.get("sort", "id")
     if sort == "relevance":
-        return (rank, _said_day(said_on, -NO_DATE), ident), True
+        abort(400, errors={"sort": ["Sorting by relevance needs a search (q)."]})
+    return Listing(_filtered(args), *_order(sort, Quote.said_on, Quote.id))
+
+
+def search_quotes(session: Session, args: dict) -> tuple[list[Quote], list | None]:
+    """One page of a search (`q`) and the sort keys of its last quote when another page
+    follows. Ordered by relevance (the default; recency breaks ties) or by the date said;
+    each quote carries a `highlight` of the words it matched."""
+    search, limit = parse(args["q"]), args["limit"]
+    filters = _index_filters(session, args)
+    if search.empty or any(values == [] for values in filters.values()):
+        return [], None
+    index = search_index()
+    searcher, schema = index.searcher(), index.index.schema
+    query = index_query(search, schema, filters)
+    rows = ranked(searcher, schema, query, args.get("sort", "relevance"), limit + 1, args.get("cursor"))
+    ids = [row[-1] for row in rows[:limit]]
+    # Filtered again: the index may lag a change by a moment; PostgreSQL has the truth.
+    # One round trip for the page (joined, not one query per relation: a page is small).
+    page_quotes = _filtered(args, JOIN_EMBEDDED).where(Quote.id.in_(ids))
+    found = {quote.id: quote for quote in session.scalars(page_quotes).unique()}
+    page = [found[quote_id] for quote_id in ids if quote_id in found]
+    for quote in page:
+        texts = [(quote.lang, quote.text), *((t.lang, t.text) for t in quote.translations)]
+        marked = highlight(search, texts)
+        if marked is not None:  # none for a search by exclusions alone
+            quote.highlight = marked
+    return page, rows[limit - 1] if len(rows) > limit else None
+
+
+def _index_filters(session: Session, args: dict) -> dict:
+    """The filters as index terms: speakers and sources resolved to their ids here."""
+    filters = {name: [args[name]] for name in ("lang", "kind", "status") if name in args}
+    if "topic" in args:
+        filters["topics"] = [args["topic"]]
+    if "speaker" in args:
+        filters["speaker_id"] = list(session.scalars(_speaker_ids(args["speaker"])))
+    if "source" in args:
+        filters["source_ids"] = list(session.scalars(_source_ids(args["source"])))
+    if "said_from" in args or "said_to" in args:
+        filters["said_day"] = (said_day(args.get("said_from")), said_day(args.get("said_to")))
+    return filters
+
+
+def _order(sort: str, said_on: ColumnElement, ident: ColumnElement):
+    """(sort keys, descending?) for a sort name; quotes with no date said come last."""
     if sort == "-said_on":
         return (_said_day(said_on, -NO_DATE), ident), True
     if sort == "said_on":
@@ -170,10 +220,9 @@ def _said_day(said_on: ColumnElement, nulls_as: int) -> ColumnElement:
     return func.coalesce(type_coerce(said_on - EPOCH, Integer), nulls_as)
 
 
-def _filtered(args: dict, matches: Subquery | None) -> Select:
-    stmt = select(Quote).options(*LOAD_EMBEDDED)
-    if matches is not None:
-        stmt = stmt.join(matches, matches.c.quote_id == Quote.id)
+def _filtered(args: dict, loading=LOAD_EMBEDDED) -> Select:
+    """The quotes every filter but `q` lets through."""
+    stmt = select(Quote).options(*loading)
     if "speaker" in args:
         stmt = stmt.where(Quote.speaker_id.in_(_speaker_ids(args["speaker"])))
     if "source" in args:
@@ -289,11 +338,14 @@ def _speaker_ids(value: str) -> Select:
 
 
 def _quotes_cited_by(value: str) -> Select:
-    cited = select(Citation.quote_id).join(Source)
+    return select(Citation.quote_id).where(Citation.source_id.in_(_source_ids(value)))
+
+
+def _source_ids(value: str) -> Select:
     record_id = as_record_id(value)
     if record_id is not None:
-        return cited.where(Source.id == record_id)
-    return cited.where(Source.url == canonical_url(value))
+        return select(Source.id).where(Source.id == record_id)
+    return select(Source.id).where(Source.url == canonical_url(value))
 
 
 def _resolve_speaker(session: Session, data: dict) -> tuple[int | None, str | None]:

@@ -7,7 +7,6 @@ from service import db
 from service.api import requested_format
 from service.exports.services import csv_header, csv_text
 from service.imports.formats import CSV, csv_rows
-from service.pagination import paginate
 from service.quotes import schemas, services
 from service.resources import (
     LIST_ARGUMENT_ERROR,
@@ -39,7 +38,7 @@ def page(self, args):
     as CSV in the import's columns; the `Link` header leads to the next page. A generated
     client gets CSV from `exportQuotes` (every match, streamed)."""
     as_csv = requested_format(("json", "csv"), LIST_ARGUMENT_ERROR) == "csv" or _accepts_csv()
-    body, status, headers = paginate(db.session(), services.quote_listing(args), args)
+    body, status, headers = services.quote_page(db.session(), args)
     if not as_csv:
         return body, status, headers
     quotes = schemas.QuoteSchema(many=True).dump(body["items"])

@@ -10,9 +10,17 @@ from rapidfuzz import fuzz
 from service.text import comparison_key
 
 ELLIPSIS = re.compile(r"\.\.\.|…|\[\.\.\.\]|\[…\]")
+# News copy writes one wording several ways: U.S. and US, don't and don’t (and dont),
+# 1,000 and 1000, 5% and 5 per cent; these are folded before comparing.
+_WITHIN_WORD = re.compile(r"(?<=[^\W_])[.'’‘`´ʼ](?=[^\W_])")
+_DIGIT_GROUP = re.compile(r"(?<=\d)[,\u00a0\u202f](?=\d{3}(?!\d))")
+_PERCENT = re.compile(r"\s*%|\bper\s*cent\b", re.IGNORECASE)
 # Below this many words, a claim is compared with whole texts only: a short string
 # is too easily "close" to some part of any long one.
 MIN_WORDS_FOR_PARTIAL = 4
+# Words dropped or changed in a row that still leave one passage: this many, or half
+# the claim's words if more.
+MAX_GAP = 3
 
 
 @dataclass
@@ -26,8 +34,8 @@ class Comparison:
 
 def compare(claimed: str, recorded: str) -> Comparison:
     """Compare a claimed wording with a recorded one."""
-    stored = comparison_key(recorded)
-    fragments = [key for key in map(comparison_key, ELLIPSIS.split(claimed)) if key]
+    stored = wording_key(recorded)
+    fragments = [key for key in map(wording_key, ELLIPSIS.split(claimed)) if key]
     claim = " ".join(fragments)
     if claim == stored:
         return Comparison(1.0, "exact")
@@ -35,6 +43,14 @@ def compare(claimed: str, recorded: str) -> Comparison:
         return Comparison(1.0, "excerpt")
     window, score = _closest_passage(claim, stored)
     return Comparison(round(score, 3), "close", differences(claim, window))
+
+
+def wording_key(text: str) -> str:
+    """The form two wordings are compared in: `comparison_key` (case, accents,
+    punctuation, quote marks and British spellings folded) after the news-copy variants
+    above are folded."""
+    joined = _DIGIT_GROUP.sub("", _WITHIN_WORD.sub("", text))
+    return comparison_key(_PERCENT.sub(" percent", joined))
 
 
 def _in_order(fragments: list[str], stored: str) -> bool:
@@ -56,7 +72,43 @@ def _closest_passage(claim: str, stored: str) -> tuple[str, float]:
     start = stored.rfind(" ", 0, alignment.dest_start) + 1
     end = stored.find(" ", alignment.dest_end)
     window = stored[start : end if end >= 0 else len(stored)]
-    return window, fuzz.ratio(claim, window) / 100
+    spanned = _spanned(claim.split(), stored.split(), len(stored[:start].split()))
+    # The spanned passage when it holds more of the claim's words (some were dropped).
+    best = spanned if _shared_words(claim, spanned) > _shared_words(claim, window) else window
+    return best, fuzz.ratio(claim, best) / 100
+
+
+def _shared_words(claim: str, passage: str) -> int:
+    matcher = difflib.SequenceMatcher(a=claim.split(), b=passage.split(), autojunk=False)
+    return sum(block.size for block in matcher.get_matching_blocks())
+
+
+def _spanned(claimed: list[str], recorded: list[str], near: int) -> str:
+    """The recorded passage the claim's shared words span, around word `near`: the
+    longest run of shared words, with the shared runs near it on either side (a claim
+    that drops words spans more recorded words than it has)."""
+    reach = len(claimed) + 2
+    around = recorded[max(0, near - reach) : near + 2 * reach]
+    matcher = difflib.SequenceMatcher(a=claimed, b=around, autojunk=False)
+    blocks = [block for block in matcher.get_matching_blocks() if block.size]
+    if not blocks:
+        return " ".join(around)
+    gap = max(MAX_GAP, len(claimed) // 2)
+    first = last = blocks.index(max(blocks, key=lambda block: block.size))
+    while first > 0 and _near(blocks[first - 1], blocks[first], gap):
+        first -= 1
+    while last < len(blocks) - 1 and _near(blocks[last], blocks[last + 1], gap):
+        last += 1
+    # Claimed words before the first shared run and after the last stand for as many
+    # recorded ones (a swapped first or last word).
+    start = max(0, blocks[first].b - blocks[first].a)
+    end = blocks[last].b + blocks[last].size + len(claimed) - (blocks[last].a + blocks[last].size)
+    return " ".join(around[start:end])
+
+
+def _near(before, after, gap: int) -> bool:
+    """Two shared runs close enough, in the claim and in the record, to be one passage."""
+    return after.a - (before.a + before.size) <= gap and after.b - (before.b + before.size) <= gap
 
 
 def differences(claim: str, recorded: str) -> list[dict]:

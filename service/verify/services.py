@@ -1,35 +1,29 @@
 """Fact-checking a claimed quote against everything on record.
 
-Candidates come from the full-text index: the claim's rarest words, with one or two
-of them allowed to differ (so a swapped word still finds the quote), in every
-search configuration, over quotes and translations. Each candidate is then compared
-word for word (see matching.py) and the verdict follows from who said the closest
-wording.
+Candidates come from the search index: texts holding the claim's distinctive (rarest)
+words, all but one or two of them (so a swapped, dropped or inserted word still finds
+the quote), in every language's analysis, over quotes and their translations; the
+best ranked are read from PostgreSQL and compared word for word (see matching.py).
+The verdict follows from who said the closest wording.
 """
 
-import time
 from dataclasses import dataclass
 from itertools import combinations
 
-from sqlalchemy import Boolean, Select, func, literal, select, union_all
-from sqlalchemy import text as text_
-from sqlalchemy.dialects.postgresql import TSQUERY
+import tantivy
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from tantivy import Occur, Query
 
 from service.quotes.models import Quote, Translation
-from service.quotes.search import CONFIGS
-from service.quotes.services import LOAD_EMBEDDED
+from service.quotes.services import JOIN_EMBEDDED
+from service.search.documents import ANALYZERS
+from service.search.index import search_index
+from service.search.query import normalise
 from service.speakers.models import Speaker
 from service.speakers.services import name_closeness
-from service.text import search_text
 from service.verify.matching import Comparison, compare
 
-FREQUENCIES_MAX_AGE = 300  # seconds
-COMMON_WORDS = text_(
-    "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats"
-    " WHERE schemaname = current_schema() AND tablename = 'quotes' AND attname = 'search_vector'"
-)
-_frequencies: dict = {"at": float("-inf"), "words": {}}
 CLOSE = 0.75  # the lowest score reported as a match
 CANDIDATES = 40
 DISTINCTIVE_WORDS = 8
@@ -88,97 +82,77 @@ def _claimed_speakers(session: Session, name: str) -> list[Speaker]:
 def _matches(session: Session, text: str, claimed_ids: set[int]) -> list[Match]:
     """Recorded quotes close to the claim, best first (the claimed speaker's first on a tie).
     Candidates differing in one word are looked for first; two only when that finds
-    nothing close (the wider search costs several times more)."""
+    nothing close (the wider search costs several times more). Only the wordings of
+    the candidates are read to compare them; the whole records of the close ones after."""
     best = _closest(text, _candidates(session, text, changes=1))
     if not best and len(text.split()) >= TWO_CHANGES_FROM:
         best = _closest(text, _candidates(session, text, changes=2))
-    quotes = session.scalars(select(Quote).options(*LOAD_EMBEDDED).where(Quote.id.in_(best))).all()
-    matches = [_match(quote, *best[quote.id]) for quote in quotes]
+    quotes = session.scalars(select(Quote).options(*JOIN_EMBEDDED).where(Quote.id.in_(best))).unique()
+    matches = [_match(quote, best[quote.id]) for quote in quotes]
     return sorted(matches, key=lambda m: (-m.score, m.quote.speaker_id not in claimed_ids, m.quote.id))
 
 
-def _closest(text: str, candidates: list[tuple[int, str, bool]]) -> dict[int, tuple[Comparison, bool]]:
-    """For each candidate quote close enough to the claim, its best comparison (its own
-    text or a translation) and whether that was a translation."""
+def _closest(text: str, candidates) -> dict[int, tuple[Comparison, bool]]:
+    """For each candidate (id, text, translations' texts) close enough to the claim, its
+    best comparison (its own text or a translation) and whether that was a translation."""
     best: dict[int, tuple[Comparison, bool]] = {}
-    for quote_id, recorded, is_translation in candidates:
-        comparison = compare(text, recorded)
-        if comparison.score >= CLOSE and (quote_id not in best or comparison.score > best[quote_id][0].score):
-            best[quote_id] = (comparison, is_translation)
+    for quote_id, own, translated in candidates:
+        for recorded, is_translation in [(own, False), *((t, True) for t in translated)]:
+            comparison = compare(text, recorded)
+            if comparison.score >= CLOSE and (
+                quote_id not in best or comparison.score > best[quote_id][0].score
+            ):
+                best[quote_id] = (comparison, is_translation)
     return best
 
 
-def _match(quote: Quote, comparison: Comparison, is_translation: bool) -> Match:
+def _match(quote: Quote, found: tuple[Comparison, bool]) -> Match:
+    comparison, is_translation = found
     kind = "translation" if is_translation and comparison.match != "close" else comparison.match
     return Match(quote, comparison.score, kind, comparison.differences)
 
 
-def _candidates(session: Session, text: str, changes: int) -> list[tuple[int, str, bool]]:
-    """(quote_id, recorded text, is it a translation) of the best candidates; none for a
-    claim without a single searchable word (only punctuation, say)."""
-    statement = candidates_statement(session, text, changes)
-    if statement is None:
+def _candidates(session: Session, text: str, changes: int) -> list:
+    """(id, text, translations' texts) of the best candidate quotes, retracted ones left
+    out; none for a claim without a single searchable word (only punctuation, say)."""
+    index = search_index()
+    searcher = index.searcher()
+    query = candidates_query(searcher, index.index.schema, text, changes)
+    if query is None:
         return []
-    return [tuple(row[:3]) for row in session.execute(statement)]
-
-
-def candidates_statement(session: Session, text: str, changes: int = 1) -> Select | None:
-    """The quotes and translations holding the claim's distinctive words, all but
-    `changes` of them at least, best ranked first; retracted quotes left out. None
-    when the claim has no searchable word."""
-    words = _distinctive_words_query(session, text, changes)
-    if not words:
-        return None
-    query = literal(words, TSQUERY)
-    own = select(Quote.id, Quote.text, literal(False, Boolean), func.ts_rank(Quote.search_vector, query))
-    own = own.where(Quote.search_vector.op("@@")(query), Quote.status != "retracted")
-    translated = (
-        select(
-            Translation.quote_id,
-            Translation.text,
-            literal(True, Boolean),
-            func.ts_rank(Translation.search_vector, query),
-        )
-        .join(Quote, Quote.id == Translation.quote_id)
-        .where(Translation.search_vector.op("@@")(query), Quote.status != "retracted")
+    hits = searcher.search(query, CANDIDATES, count=False).hits
+    ids = searcher.fast_field_values("id", [address for _, address in hits])
+    translated = select(func.array_agg(Translation.text)).where(Translation.quote_id == Quote.id)
+    stmt = select(Quote.id, Quote.text, translated.scalar_subquery()).where(
+        Quote.id.in_(ids), Quote.status != "retracted"
     )
-    candidates = union_all(own, translated).subquery()
-    return select(candidates).order_by(candidates.c[3].desc()).limit(CANDIDATES)
+    return [(quote_id, own, translations or []) for quote_id, own, translations in session.execute(stmt)]
 
 
-def _distinctive_words_query(session: Session, text: str, changes: int) -> str:
-    """A tsquery matching texts that hold all of the claim's distinctive (rarest) words
-    but `changes` of them (one only below TWO_CHANGES_FROM words), parsed in each search
-    configuration: `(b & c) | (a & c) | (a & b)`."""
-    folded = search_text(text, "en") or text
-    frequency = _lexeme_frequencies(session)
-    clauses = []
-    for config in CONFIGS:
-        lexemes = session.scalar(
-            select(func.tsvector_to_array(func.to_tsvector(config, func.onrecord_unaccent(folded))))
-        )
-        rarest = sorted(set(lexemes), key=lambda w: (frequency.get(w, 0.0), -len(w), w))
-        words = rarest[:DISTINCTIVE_WORDS]
-        quoted = [_tsquery_literal(w) for w in words]
-        keep = max(1, len(quoted) - (changes if len(quoted) >= TWO_CHANGES_FROM else 1))
-        clauses += ["(" + " & ".join(kept) + ")" for kept in combinations(quoted, keep)]
-    return " | ".join(clauses)
+def candidates_query(searcher: tantivy.Searcher, schema: tantivy.Schema, text: str, changes: int = 1):
+    """The query for texts holding all of the claim's distinctive (rarest) words but
+    `changes` of them (one only below TWO_CHANGES_FROM words), in any field, ranked by
+    BM25; None when the claim has no word the index holds.
 
-
-def _lexeme_frequencies(session: Session) -> dict[str, float]:
-    """How often the most common words occur (the share of quotes holding each), from
-    the planner's statistics; refreshed every few minutes."""
-    now = time.monotonic()
-    if now - _frequencies["at"] > FREQUENCIES_MAX_AGE:
-        row = session.execute(COMMON_WORDS).first()
-        _frequencies["words"] = dict(zip(row[0], row[1], strict=False)) if row and row[0] else {}
-        _frequencies["at"] = now
-    return _frequencies["words"]
-
-
-def _tsquery_literal(lexeme: str) -> str:
-    escaped = lexeme.replace("\\", "\\\\").replace("'", "''")
-    return f"'{escaped}'"
+    Written as alternatives of word sets that must all match (`(b c) or (a c) or (a b)`):
+    each is an intersection led by its rarest word, far cheaper than counting matches
+    over the union of every word's postings."""
+    folded = normalise(text)
+    alternatives = []
+    for field, analyzer in ANALYZERS.items():
+        held = {token: searcher.doc_freq(field, token) for token in set(analyzer.analyze(folded))}
+        words = sorted((t for t, count in held.items() if count), key=lambda t: (held[t], -len(t), t))
+        words = words[:DISTINCTIVE_WORDS]
+        if not words:
+            continue
+        keep = max(1, len(words) - (changes if len(words) >= TWO_CHANGES_FROM else 1))
+        for kept in combinations(words, keep):
+            terms = [(Occur.Must, Query.term_query(schema, field, word)) for word in kept]
+            alternatives.append((Occur.Should, Query.boolean_query(terms)))
+    if not alternatives:
+        return None
+    retracted = Query.term_query(schema, "status", "retracted")
+    return Query.boolean_query([(Occur.Must, Query.boolean_query(alternatives)), (Occur.MustNot, retracted)])
 
 
 def _verdict(matches: list[Match], claimed: list[Speaker] | None) -> str:

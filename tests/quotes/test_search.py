@@ -1,5 +1,7 @@
 """Full-text search of quotes (`q`), through HTTP on the example data."""
 
+import time
+
 import pytest
 
 from tests.quotes.test_views import QUOTE, post
@@ -98,3 +100,86 @@ def test_pages_of_a_sorted_search_follow_each_other(client, sort):
 @pytest.mark.parametrize("q", ["'", '"', "&|!", "a:*", "(((", "-", "or", "\\", "%_"])
 def test_odd_queries_are_not_errors(client, q):
     assert client.get("/v1/quotes", query_string={"q": q}).status_code == 200
+
+
+# Search queries are bounded (issue #10.1): repeated terms and operators cannot multiply
+# the work, and what cannot be answered cheaply is refused with 400.
+# Each of these (within the 500-character limit) once cost time in proportion to its
+# length; now each is one cheap search.
+ADVERSARIAL = {
+    "repeated stop word": "a " * 250,
+    "repeated word": "the " * 125,
+    "hundreds of or, one word": " or ".join(["kim"] * 70),
+    "only operators": "or " * 160,
+    "many copies of a phrase": '"in charge" ' * 40,
+    "repeated exclusions": "-a " * 160,
+    "four-letter prefixes": "denu " * 99 + "denu",
+    "full-width confusables": "Ｋｉｍ　Ｊｏｎｇ　Ｕｎ " * 20,
+    "zero-width characters": "K\u200bi\u200bm\u200d " * 60,
+    "Cyrillic look-alikes": "Kіm Јong Un " * 30,
+    "quote marks": '"' * 499,
+}
+TOO_COMPLEX = {
+    "hundreds of distinct alternatives": " or ".join(f"w{n}" for n in range(40)),
+    "many distinct phrases": " ".join(f'"alpha{n} beta{n}"' for n in range(30)),
+    "many distinct exclusions": " ".join(f"-x{n}" for n in range(40)),
+    # Combining marks split words (as they do in the index): a phrase of 120 words.
+    "stacked combining marks": "a\u0301\u0302\u0303" * 120,
+}
+DEADLINE = 1.0  # seconds, on the example data
+
+
+def get(client, q: str, **query):
+    return client.get("/v1/quotes", query_string={"q": q} | query)
+
+
+@pytest.mark.parametrize("q", ADVERSARIAL.values(), ids=ADVERSARIAL.keys())
+def test_adversarial_queries_answer_at_once(client, q):
+    started = time.perf_counter()
+    response = get(client, q)
+    assert response.status_code == 200, response.get_json()
+    assert time.perf_counter() - started < DEADLINE
+
+
+@pytest.mark.parametrize("q", TOO_COMPLEX.values(), ids=TOO_COMPLEX.keys())
+def test_too_many_distinct_terms_is_400(client, q):
+    response = get(client, q)
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    assert "Too complex" in response.get_json()["errors"]["q"][0]
+
+
+@pytest.mark.parametrize(
+    "repeated,once",
+    [
+        ('"in charge" ' * 40, '"in charge"'),
+        (" or ".join(["Pompeo"] * 50), "Pompeo"),
+        ("Kim " * 120 + "Putin", "Kim Putin"),
+        ("Ｐｏｍｐｅｏ", "Pompeo"),
+        ("Pom\u200bpeo", "Pompeo"),
+    ],
+)
+def test_repeated_terms_and_confusables_find_what_the_plain_query_finds(client, repeated, once):
+    ids = [quote["id"] for quote in get(client, repeated, limit=100).get_json()["items"]]
+    assert ids and ids == [quote["id"] for quote in get(client, once, limit=100).get_json()["items"]]
+
+
+def test_or_between_words_finds_either(client):
+    both = {q["id"] for q in get(client, "Vladivostok or Pompeo", limit=100).get_json()["items"]}
+    each = [
+        {q["id"] for q in get(client, w, limit=100).get_json()["items"]} for w in ("Vladivostok", "Pompeo")
+    ]
+    assert each[0] and each[1] and both == each[0] | each[1]
+
+
+def test_exclusion_leaves_out_quotes_with_the_word(client):
+    kim = {q["id"] for q in get(client, "Kim", limit=100).get_json()["items"]}
+    without = get(client, "Kim -Putin", limit=100).get_json()["items"]
+    assert without and {q["id"] for q in without} < kim
+    assert all("putin" not in q["text"].lower() for q in without)
+
+
+def test_highlights_are_html_escaped_around_the_marks(client):
+    post(client, QUOTE | {"text": "Sanctions <script>alert(1)</script> & tariffs"})
+    [hit] = get(client, "tariffs").get_json()["items"]
+    assert hit["highlight"] == "Sanctions &lt;script&gt;alert(1)&lt;/script&gt; &amp; <mark>tariffs</mark>"

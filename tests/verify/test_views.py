@@ -6,6 +6,7 @@ from tests.quotes.test_views import QUOTE, post
 
 KIM_HOPE = "I hope the talks will be successful and useful"
 UNIQUE = "Our railway gauge differs from theirs by eighty-five millimetres exactly."
+NEWS_COPY = "The U.S. won't accept a rise of 5 per cent in the organisation's budget, Mr. Smith."
 PESKOV = "There is no doubt that Russia will be ready to do everything to facilitate"
 
 
@@ -66,6 +67,29 @@ class TestVerdicts:
         assert best["quote"]["speaker"]["name"] == "Yuri Ushakov"
         assert best["differences"] == [{"claimed": "a lot", "recorded": "somewhat"}]
 
+    def test_an_inserted_negation_is_altered_with_the_stored_wording(self, client):
+        answer = verify(client, "I hope the talks will not be successful and useful", "Kim Jong Un")
+        assert answer["verdict"] == "altered"
+        best = answer["matches"][0]
+        assert best["quote"]["text"] == KIM_HOPE and best["match"] == "close"
+        assert best["differences"] == [{"claimed": "not", "recorded": ""}]
+
+    @pytest.mark.parametrize(
+        "claim,dropped",
+        [
+            ("I hope the talks will be useful", "successful and"),
+            ("Russia will be ready to do everything to facilitate the process of denuclearization", None),
+        ],
+    )
+    def test_dropped_words_are_altered_and_shown(self, client, claim, dropped):
+        answer = verify(client, claim)
+        assert answer["verdict"] == "altered"
+        best = answer["matches"][0]
+        assert best["match"] == "close"
+        assert all(d["claimed"] == "" for d in best["differences"])
+        if dropped:
+            assert best["differences"] == [{"claimed": "", "recorded": dropped}]
+
     def test_someone_elses_words_are_misattributed_to_a_known_speaker(self, client):
         answer = verify(client, KIM_HOPE, "Mike Pompeo")
         assert answer["verdict"] == "misattributed"
@@ -97,6 +121,20 @@ class TestVerdicts:
         answer = verify(client, variant, "Kim Jong Un")
         assert answer["verdict"] == "verified"
         assert answer["matches"][0]["quote"]["text"] == KIM_HOPE
+
+    @pytest.mark.parametrize(
+        "variant",
+        [
+            "The US won’t accept a rise of 5% in the organization’s budget, Mr Smith.",
+            "the U.S. wont accept a rise of 5 percent in the organisation's budget - Mr. Smith",
+            "«The U.S. won't accept a rise of 5 per cent in the organisation’s budget», Mr. Smith",
+        ],
+    )
+    def test_news_copy_variants_of_the_same_words_are_verified(self, client, variant):
+        quote = post(client, QUOTE | {"text": NEWS_COPY})
+        answer = verify(client, variant)
+        assert answer["verdict"] == "verified", answer["matches"][:1]
+        assert answer["matches"][0]["quote"]["id"] == quote["id"]
 
     def test_british_and_american_spellings_match(self, client):
         answer = verify(client, "the situation around the peninsula has stabilised somewhat", "Yury Ushakov")

@@ -1,0 +1,92 @@
+"""The indexer as a process: `onrecord indexer` runs it (and `onrecord serve` runs that
+beside gunicorn), `onrecord reindex` builds a new index and switches to it."""
+
+import fcntl
+import logging
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from service.db import make_engine
+from service.imports.command import Progress
+from service.search.indexer import build, count_quotes, follow
+
+RESTART_AFTER = 1.0  # seconds
+STOP_WITHIN = 10.0
+
+log = logging.getLogger(__name__)
+
+
+def reindex(url: str, index_dir: Path) -> Path:
+    """Build a new index from the database beside the current one, with a progress bar,
+    and switch to it (a running indexer follows); the new generation's path."""
+    engine = make_engine(url, pool_size=1)
+    try:
+        progress = Progress("reindex", count_quotes(engine), unit="quote")
+        generation = build(engine, index_dir, progress.update)
+        progress.close()
+        return generation
+    finally:
+        engine.dispose()
+
+
+def _follow_until_stopped(url: str, index_dir: Path) -> None:
+    """The indexer process: take the index's lock (one writer), then follow the feed
+    until SIGTERM or SIGINT."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s [indexer %(process)d] %(message)s")
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / "indexer.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another indexer on this directory: wait for it
+        engine = make_engine(url, pool_size=1)
+        try:
+            follow(engine, index_dir, stop.is_set)
+        finally:
+            engine.dispose()
+
+
+def supervise(url: str, index_dir: Path) -> None:
+    """Run the indexer in a child process, and start it again whenever it dies (a crash,
+    a kill -9), until SIGTERM or SIGINT."""
+    context = multiprocessing.get_context("spawn")
+    stopping = threading.Event()
+    child = None
+
+    def stop(*_):
+        stopping.set()
+        if child is not None and child.is_alive():
+            child.terminate()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stop)
+    while not stopping.is_set():
+        child = context.Process(target=_follow_until_stopped, args=(url, index_dir), name="onrecord-indexer")
+        child.start()
+        child.join()
+        if not stopping.is_set():
+            log.warning("the search indexer exited (%s); starting it again", child.exitcode)
+            time.sleep(RESTART_AFTER)
+
+
+@contextmanager
+def indexer_process(url: str):
+    """`onrecord indexer` on this database beside the caller (`onrecord serve`), stopped on exit."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "service", "indexer"], env=os.environ | {"DATABASE_URL": url}
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(STOP_WITHIN)
+        except subprocess.TimeoutExpired:
+            process.kill()
