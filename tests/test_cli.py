@@ -59,7 +59,9 @@ class Serving:
             if self.process.poll() is not None:
                 pytest.fail(f"serve exited early:\n{self.read_output()}")
             try:
-                if requests.get(self.base + "/ready", timeout=2).status_code == 200:
+                ready = requests.get(self.base + "/ready", timeout=2)
+                # Ready to search, too: the indexer builds the index after the start.
+                if ready.status_code == 200 and ready.json()["search_index"]["status"] == "ready":
                     return
             except requests.ConnectionError:
                 pass
