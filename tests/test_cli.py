@@ -28,10 +28,6 @@ def environment(**overrides) -> dict:
     return env | {"ONRECORD_WORKERS": "1"} | overrides
 
 
-def _index_ready(body: dict) -> bool:
-    return body.get("search_index", {}).get("status", "ready") == "ready"
-
-
 class Serving:
     """`onrecord serve` in the background, stopped with SIGTERM. Its output goes to a
     file: a pipe nobody reads while it runs would fill up and block its log lines."""
@@ -65,8 +61,8 @@ class Serving:
                 pytest.fail(f"serve exited early:\n{self.read_output()}")
             try:
                 ready = requests.get(self.base + "/ready", timeout=2)
-                # Ready, and its search index built (searches and verify answer 503 until then).
-                if ready.status_code == 200 and _index_ready(ready.json()):
+                # Ready to search, too: the indexer builds the index after the start.
+                if ready.status_code == 200 and ready.json()["search_index"]["status"] == "ready":
                     return
             except (requests.ConnectionError, requests.Timeout):  # not up, or its workers still booting
                 pass
