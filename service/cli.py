@@ -73,7 +73,7 @@ def serve(host: str, port: int, demo: bool):
 def migrate():
     """Apply pending migrations, and nothing else."""
     with ExitStack() as stack:
-        _prepare(_database(Settings(), stack, exclusive=False), demo=False)
+        _migrated_database(Settings(), stack)
     click.echo(f"schema at {migrations.head_revision()}")
 
 
@@ -94,8 +94,7 @@ def reindex():
     to it atomically (searches go on meanwhile; a running indexer follows the switch)."""
     with ExitStack() as stack:
         settings = Settings()
-        url = _database(settings, stack, exclusive=False)
-        _prepare(url, demo=False)
+        url = _migrated_database(settings, stack)
         generation = reindex_from(url, settings.index_dir_for(url))
     click.echo(f"search index rebuilt in {generation}", err=True)
 
@@ -149,9 +148,7 @@ def revoke_key(name: str):
 def _session():
     """A session on the migrated database, committed at the end unless an error escapes."""
     with ExitStack() as stack:
-        url = _database(Settings(), stack, exclusive=False)
-        _prepare(url, demo=False)
-        engine = make_engine(url, pool_size=1)
+        engine = make_engine(_migrated_database(Settings(), stack), pool_size=1)
         stack.callback(engine.dispose)
         with Session(engine) as session, session.begin():
             yield session
@@ -170,6 +167,13 @@ def _database(settings: Settings, stack: ExitStack, exclusive: bool) -> str:
     if exclusive or server.started_here:
         stack.callback(server.stop)
     return server.url
+
+
+def _migrated_database(settings: Settings, stack: ExitStack) -> str:
+    """The database a command works on (`_database`, shared), migrated to the latest schema."""
+    url = _database(settings, stack, exclusive=False)
+    _prepare(url, demo=False)
+    return url
 
 
 def _prepare(url: str, demo: bool) -> None:
@@ -217,9 +221,7 @@ def import_(files, server, key, mode, batch_size, dry_run):
         if server:
             target = ServerTarget(server, key)
         else:
-            url = _database(Settings(), stack, exclusive=False)
-            _prepare(url, demo=False)
-            target = DatabaseTarget(url)
+            target = DatabaseTarget(_migrated_database(Settings(), stack))
         try:
             all_in = [import_file(name, options, target) for name in files]
         except (FormatError, OSError, requests.RequestException) as error:
@@ -257,9 +259,7 @@ def extract(files, url, publisher, published_at, lang, store, server, key):
         if server:
             extractor = ServerExtractor(server, key)
         else:
-            database = _database(Settings(), stack, exclusive=False)
-            _prepare(database, demo=False)
-            extractor = DatabaseExtractor(database)
+            extractor = DatabaseExtractor(_migrated_database(Settings(), stack))
         done = extract_files(list(files), meta, store, extractor)
     if not done:
         sys.exit(1)
