@@ -65,7 +65,7 @@ def main() -> None:
     print(f"search over {total:,} quotes, {len(searches)} queries; load average {os.getloadavg()[0]:.2f}")
     http = requests.Session()
     with serving(args.server, args.database) as base:
-        index = SearchIndex(Settings().index_dir_for(args.database))
+        index = SearchIndex(lambda: Settings().index_dir_for(args.database))
 
         def get(query: dict) -> None:
             http.get(f"{base}/v1/quotes", params=query, timeout=60).raise_for_status()

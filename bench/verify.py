@@ -72,7 +72,7 @@ def main() -> None:
     http = requests.Session()
     answers: dict[str, tuple[int | None, str]] = {}
     with serving(args.server, args.database) as base:
-        index = SearchIndex(Settings().index_dir_for(args.database))
+        index = SearchIndex(lambda: Settings().index_dir_for(args.database))
 
         def post(claim: tuple[str, int, str]) -> None:
             response = http.post(f"{base}/v1/verify", json={"text": claim[0]}, timeout=60)
