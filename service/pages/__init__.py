@@ -23,7 +23,7 @@ __all__ = ["extract", "init_app", "views"]  # the modules whose routes make up `
 
 def init_app(app: flask.Flask, settings: Settings) -> None:
     """Serve the pages: the blueprint, its template filters, CSRF checks on its forms,
-    the API's rate limit, and its security headers."""
+    and its security headers."""
     app.config.update(
         SECRET_KEY=settings.secret_key,
         WTF_CSRF_CHECK_DEFAULT=False,  # checked in `_check_request`, for the pages only
@@ -33,9 +33,7 @@ def init_app(app: flask.Flask, settings: Settings) -> None:
     )
     csrf.init_app(app)
     app.jinja_env.filters.update(FILTERS)
-    app.register_blueprint(blp)
-    for limiter in app.extensions.get("limiter", ()):
-        limiter.limit(settings.rate_limit)(blp)
+    app.register_blueprint(blp)  # rate-limited as the API is (service.limits)
 
 
 @blp.before_request
