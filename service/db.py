@@ -221,16 +221,18 @@ def session() -> Session:
 
 
 def _commit_on_success(response: flask.Response) -> flask.Response:
-    """Commit a successful request's transaction. A failed commit (the database gone,
-    a deferred constraint) answers as the same error raised in a view would: the
-    client never sees a success for a change that is not stored."""
+    """Commit a successful request's transaction, if one is open (an import commits as
+    it goes). A failed commit (the database gone, a deferred constraint) answers as the
+    same error raised in a view would: the client never sees a success for a change that
+    is not stored."""
     db_session = flask.g.get("db_session")
     if db_session is None or response.status_code >= 400:
         return response
-    try:
-        db_session.commit()
-    except SQLAlchemyError as error:
-        return flask.current_app.handle_user_exception(error)
+    if db_session.in_transaction():
+        try:
+            db_session.commit()
+        except SQLAlchemyError as error:
+            return flask.current_app.handle_user_exception(error)
     # A streamed body (an import's per-line report) commits as it goes, after the headers.
     # The search index, too, follows the primary a little behind: with a replica or without.
     if flask.request.method not in READ_METHODS and not response.is_streamed:
