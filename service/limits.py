@@ -1,26 +1,27 @@
-"""Rate limits (flask-limiter): per API key when a valid one is sent, else per client
-address. Failed key attempts (an unknown or revoked Bearer key, any other
-`Authorization` scheme) also count against their address's own, lower budget; once
-it is spent, that address's requests with credentials are refused before any key is
-looked up. Over a limit: 429 problem+json with `Retry-After` and `X-RateLimit-*`
-(sent on 429 only). In memory by default; point ONRECORD_RATE_LIMIT_STORAGE at Redis
-so several instances share their counts."""
+"""Rate limits (the `limits` library): per API key when a valid one is sent, else per
+client address, on each API endpoint and page. Failed key attempts (an unknown or
+revoked Bearer key, any other `Authorization` scheme) also count against their
+address's own, lower budget; once it is spent, that address's requests with
+credentials are refused before any key is looked up. Over a limit: 429 problem+json
+with `Retry-After` and `X-RateLimit-*` (sent on 429 only). In memory by default;
+point ONRECORD_RATE_LIMIT_STORAGE at Redis so several instances share their counts."""
 
 import threading
 import time
 import weakref
 
 import flask
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse_many
-from limits.storage import MemoryStorage
+from limits.storage import MemoryStorage, storage_from_string
+from limits.strategies import FixedWindowRateLimiter
 
 from service.auth.access import resolved_key, sends_credentials
 from service.config import Settings
 from service.errors import problem
 
 SWEEP_EVERY = 1.0  # seconds
+KEY_PREFIX = "onrecord"  # the counters' keys are flask-limiter's, which counted them before
+PAGES = "pages"  # the pages' blueprint, limited like the API
 
 
 def client_identity() -> str:
@@ -32,7 +33,7 @@ def client_identity() -> str:
 
 
 def _address() -> str:
-    return "address:" + (get_remote_address() or "unknown")
+    return "address:" + (flask.request.remote_addr or "127.0.0.1")
 
 
 def _exempt() -> bool:
@@ -40,25 +41,53 @@ def _exempt() -> bool:
     return not flask.request.path.startswith("/v1/")
 
 
-class FailedAttempts:
-    """The per-address budget of requests whose credentials name no live key."""
+class RateLimits:
+    """The limits' counters (`storage`) and the check run before every request.
 
-    def __init__(self, limiter: Limiter, limit: str):
-        self._limiter = limiter
-        self._limits: list[RateLimitItem] = parse_many(limit)
+    One `limits` check per window instead of flask-limiter's resolution of every limit
+    that could apply, for each request: the same fixed windows, counted under the same
+    keys (per identity and endpoint), so a shared Redis keeps its counts."""
+
+    def __init__(self, settings: Settings):
+        self.storage = storage_from_string(settings.rate_limit_storage)
+        self._strategy = FixedWindowRateLimiter(self.storage)
+        self._limits: list[RateLimitItem] = sorted(parse_many(settings.rate_limit))
+        self._failed: list[RateLimitItem] = parse_many(settings.auth_failure_limit)
 
     def check(self) -> flask.Response | None:
-        """Before flask-limiter's own check: 429 when this address has failed too often,
-        else resolve the key and count a failure."""
-        if _exempt() or flask.request.url_rule is None or not sends_credentials():
+        """Before each request: 429 when its address has failed too often, or its key or
+        address is over the limit on this endpoint, else count it."""
+        request = flask.request
+        endpoint = request.endpoint
+        if endpoint is None or endpoint.rpartition(".")[2] == "static":
             return None
-        strategy, address = self._limiter.limiter, _address()
-        spent = [item for item in self._limits if not strategy.test(item, "failed", address)]
+        if _exempt():
+            return self._count(endpoint) if request.blueprint == PAGES else None
+        return self._count_failure() or self._count(endpoint)
+
+    def _count(self, endpoint: str) -> flask.Response | None:
+        """Count the request against each window (the shortest first), until one is full."""
+        identity = client_identity()
+        for item in self._limits:
+            if not self._strategy.hit(item, KEY_PREFIX, identity, endpoint):
+                window = self._strategy.get_window_stats(item, KEY_PREFIX, identity, endpoint)
+                response = problem(429, str(item))
+                _limit_headers(response, item.amount, window.remaining, int(window.reset_time + 1))
+                return response
+        return None
+
+    def _count_failure(self) -> flask.Response | None:
+        """429 when this address has failed too often, else resolve the key and count a
+        failure; nothing for a request without credentials."""
+        if not sends_credentials():
+            return None
+        address = _address()
+        spent = [item for item in self._failed if not self._strategy.test(item, "failed", address)]
         if not spent and resolved_key() is None:
-            spent = [item for item in self._limits if not strategy.hit(item, "failed", address)]
+            spent = [item for item in self._failed if not self._strategy.hit(item, "failed", address)]
         if not spent:
             return None
-        reset_at = max(strategy.get_window_stats(item, "failed", address).reset_time for item in spent)
+        reset_at = max(self._strategy.get_window_stats(item, "failed", address).reset_time for item in spent)
         response = problem(429, "Too many failed key attempts from this address; try again later.")
         _limit_headers(response, spent[0].amount, 0, reset_at)
         return response
@@ -69,16 +98,6 @@ def _limit_headers(response: flask.Response, amount: int, remaining: int, reset_
     response.headers["X-RateLimit-Remaining"] = str(remaining)
     response.headers["X-RateLimit-Reset"] = str(int(reset_at))
     response.headers["Retry-After"] = str(max(1, int(reset_at - time.time())))
-
-
-def _headers_on_429(limiter: Limiter):
-    def add(response: flask.Response) -> flask.Response:
-        current = limiter.current_limit
-        if response.status_code == 429 and current is not None and "Retry-After" not in response.headers:
-            _limit_headers(response, current.limit.amount, current.remaining, current.reset_at)
-        return response
-
-    return add
 
 
 class Sweeper(threading.Thread):
@@ -103,21 +122,14 @@ class Sweeper(threading.Thread):
             time.sleep(SWEEP_EVERY)
 
 
-def init_app(app: flask.Flask, settings: Settings) -> Limiter:
-    """Limit every API request to `settings.rate_limit` per key or address, and failed
-    key attempts to `settings.auth_failure_limit` per address."""
-    limiter = Limiter(
-        client_identity,
-        default_limits=[settings.rate_limit],
-        default_limits_exempt_when=_exempt,
-        storage_uri=settings.rate_limit_storage,
-        headers_enabled=False,  # ours, on 429 only
-        key_prefix="onrecord",
-    )
-    app.before_request(FailedAttempts(limiter, settings.auth_failure_limit).check)  # runs first
-    limiter.init_app(app)
-    app.after_request(_headers_on_429(limiter))
-    if isinstance(limiter.storage, MemoryStorage):
-        limiter.storage.timer = Sweeper(limiter.storage)
-        limiter.storage.timer.start()
-    return limiter
+def init_app(app: flask.Flask, settings: Settings) -> RateLimits:
+    """Limit every API request, and every page, to `settings.rate_limit` per key or
+    address and endpoint, and failed key attempts to `settings.auth_failure_limit` per
+    address."""
+    limits = RateLimits(settings)
+    app.extensions["limiter"] = (limits,)
+    app.before_request(limits.check)
+    if isinstance(limits.storage, MemoryStorage):
+        limits.storage.timer = Sweeper(limits.storage)
+        limits.storage.timer.start()
+    return limits

@@ -44,12 +44,21 @@ SEARCH_INDEX_LAG = Gauge(
 IMPORT_LINES = Counter("onrecord_import_lines_total", "Import lines by outcome", ["outcome"])
 
 
+# (method, route, status) -> its request counter and latency histogram: prometheus-client
+# validates the labels and takes a lock to find them on each call to `labels`.
+_SERIES: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
+
 def observe(response: flask.Response, seconds: float) -> None:
     """Count one answered request."""
     request = flask.request
     route = request.url_rule.rule if request.url_rule else "unmatched"
-    REQUESTS.labels(request.method, route, response.status_code).inc()
-    LATENCY.labels(request.method, route).observe(seconds)
+    labels = (request.method, route, response.status_code)
+    series = _SERIES.get(labels)
+    if series is None:
+        series = _SERIES[labels] = (REQUESTS.labels(*labels), LATENCY.labels(*labels[:2]))
+    series[0].inc()
+    series[1].observe(seconds)
     database = flask.current_app.extensions.get("db")
     if database is not None and database.started:
         POOL_IN_USE.set(database.engine.pool.checkedout())

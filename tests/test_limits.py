@@ -5,9 +5,11 @@ import socket
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 
+from service import pages
 from service.app import create_app
 from service.config import Settings
 
@@ -138,3 +140,11 @@ def test_failed_attempts_from_one_address_leave_another_alone(database_url, engi
         client.get("/v1/quotes", headers=bearer())
     client.environ_base["REMOTE_ADDR"] = "192.0.2.7"
     assert client.get("/v1/quotes", headers={"Authorization": f"Bearer {keys['read']}"}).status_code == 200
+
+
+def test_pages_have_the_api_limit_but_not_their_static_files(database_url, engine):
+    client = limited_app(database_url).test_client()
+    assert [client.get("/verify").status_code for _ in range(4)] == [200, 200, 200, 429]
+    assert client.get("/v1/quotes").status_code == 200  # each endpoint counts on its own
+    static = sorted((Path(pages.__file__).parent / "static").iterdir())[0].name
+    assert {client.get(f"/static/pages/{static}").status_code for _ in range(5)} == {200}

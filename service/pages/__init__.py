@@ -6,6 +6,7 @@ only: the API authenticates by bearer key, which a browser never sends by itself
 Every page forbids scripts, styles and frames from anywhere but the service itself."""
 
 import flask
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_wtf.csrf import CSRFProtect
 
 from service.config import Settings
@@ -17,13 +18,14 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
+API_PREFIX = "/v1/"
 csrf = CSRFProtect()
 __all__ = ["extract", "init_app", "views"]  # the modules whose routes make up `blp`
 
 
 def init_app(app: flask.Flask, settings: Settings) -> None:
     """Serve the pages: the blueprint, its template filters, CSRF checks on its forms,
-    the API's rate limit, and its security headers."""
+    and its security headers."""
     app.config.update(
         SECRET_KEY=settings.secret_key,
         WTF_CSRF_CHECK_DEFAULT=False,  # checked in `_check_request`, for the pages only
@@ -31,11 +33,21 @@ def init_app(app: flask.Flask, settings: Settings) -> None:
         SESSION_COOKIE_NAME="onrecord_session",
         SESSION_COOKIE_SAMESITE="Lax",
     )
+    app.session_interface = PagesSession()
     csrf.init_app(app)
     app.jinja_env.filters.update(FILTERS)
-    app.register_blueprint(blp)
-    for limiter in app.extensions.get("limiter", ()):
-        limiter.limit(settings.rate_limit)(blp)
+    app.register_blueprint(blp)  # rate-limited as the API is (service.limits)
+
+
+class PagesSession(SecureCookieSessionInterface):
+    """The signed cookie session, which only the pages' CSRF tokens use: an API request
+    gets Flask's null session instead of having its cookie looked for and verified."""
+
+    def open_session(self, app: flask.Flask, request: flask.Request) -> SessionMixin | None:
+        """A null session for the API, else the cookie's."""
+        if request.path.startswith(API_PREFIX):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
 
 
 @blp.before_request

@@ -16,7 +16,7 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from service.fields import as_record_id
@@ -113,17 +113,29 @@ FROM quotes q WHERE q.id = %(quote_id)s"""
 def quote_document(session: Session, quote_id: int) -> dict:
     """The quote with this id as its representation (`QuoteSchema`'s dump), read
     without building model instances; 308 if it was merged into another, else 404."""
-    document = _reading(session).exec_driver_sql(QUOTE_DOCUMENT, {"quote_id": quote_id}).scalar()
+    document = _read_one(session, QUOTE_DOCUMENT, {"quote_id": quote_id})
     if document is None:
         get_quote(session, quote_id)  # answers 308 or 404
         return quote_document(session, quote_id)  # stored since the first statement
     return json.loads(document)
 
 
+def _read_one(session: Session, statement: str, params: dict):
+    """The first value of a one-statement read. As the request's first use of the
+    database it runs on a pooled connection of its own in autocommit: no BEGIN and COMMIT
+    round trips (one statement sees one snapshot anyway) and none of the session's
+    transaction bookkeeping. Else (or where tests bind sessions to one connection) in the
+    request's transaction."""
+    bind = session.get_bind()
+    if session.in_transaction() or not isinstance(bind, Engine):
+        return _reading(session).exec_driver_sql(statement, params).scalar()
+    with bind.connect() as connection:
+        autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+        return autocommit.exec_driver_sql(statement, params).scalar()
+
+
 def _reading(session: Session) -> Connection:
-    """Where a one-statement read runs: the session's connection, in autocommit when the
-    read is the request's first use of the database (no BEGIN and COMMIT round trips: one
-    statement sees one snapshot anyway), else in the request's transaction."""
+    """The session's connection, in autocommit when the session has no transaction yet."""
     if session.in_transaction():
         return session.connection()
     return session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
