@@ -88,8 +88,13 @@ def make_engine(
 def _replace_if_closed(dbapi_connection, _record, _proxy) -> None:
     """Pool checkout: a connection the server closed (a restart, an idle timeout) is
     replaced. An idle connection's socket has nothing to read unless the server sent its
-    goodbye or hung up, so polling it costs no round trip (unlike SELECT 1 pre-pings)."""
-    if dbapi_connection.closed or select.select([dbapi_connection.fileno()], [], [], 0)[0]:
+    goodbye or hung up, so polling it costs no round trip (unlike SELECT 1 pre-pings).
+    poll, not select: a busy worker's descriptors may number past select's 1024."""
+    if dbapi_connection.closed:
+        raise DisconnectionError("the server closed this connection")
+    poller = select.poll()
+    poller.register(dbapi_connection.fileno(), select.POLLIN)
+    if poller.poll(0):
         raise DisconnectionError("the server closed this connection")
 
 
