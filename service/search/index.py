@@ -212,7 +212,7 @@ def unavailable(error: IndexUnavailable) -> flask.Response:
     (every read that does not search is served as usual)."""
     building = "The search index is being built; try again shortly."
     response = problem(503, str(error) if isinstance(error, IndexBehind) else building)
-    # 2: flask-limiter rewrites Retry-After as whole seconds from now, rounding down.
+    # Past the one second a search waits for the index: a retry two seconds on should find it.
     response.headers["Retry-After"] = "2"
     return response
 
