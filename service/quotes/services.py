@@ -192,8 +192,9 @@ def search_quotes(session: Session, args: dict) -> tuple[list[dict], list | None
     rows = ranked(searcher, schema, query, args.get("sort", "relevance"), limit + 1, args.get("cursor"))
     ids = [row[-1] for row in rows[:limit]]
     # Filtered again: the index may lag a change by a moment; PostgreSQL has the truth.
-    page = session.scalars(_filtered(args, FOUND_DOCUMENTS), {"page_ids": ids})
-    return [_highlighted(search, quote) for quote in page], rows[limit - 1] if len(rows) > limit else None
+    page = _reading(session).execute(_filtered(args, FOUND_DOCUMENTS), {"page_ids": ids}).scalars()
+    last_keys = rows[limit - 1] if len(rows) > limit else None
+    return [_highlighted(search, quote) for quote in page], last_keys
 
 
 def _highlighted(search: Search, quote: dict) -> dict:
