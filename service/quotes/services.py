@@ -112,12 +112,12 @@ QUOTE_JSON = f"""json_build_object(
 # A point read, the most frequent request, in one statement; driver SQL, so SQLAlchemy
 # compiles nothing either (psycopg prepares it on the server after a few uses).
 QUOTE_DOCUMENT = f"SELECT {QUOTE_JSON}::text FROM quotes WHERE quotes.id = %(quote_id)s"
-# Pages of quotes: the documents of the quotes a statement selects.
-DOCUMENTS = select(literal_column(QUOTE_JSON, JSON)).select_from(Quote)
 PAGE_IDS = cast(bindparam("page_ids"), ARRAY(BigInteger))
-# A search's page: the documents of the ids the index found, in its order.
-FOUND_DOCUMENTS = DOCUMENTS.where(Quote.id == any_(PAGE_IDS)).order_by(
-    func.array_position(PAGE_IDS, Quote.id)
+# A page of quotes: the documents of its ids, in their order.
+FOUND_DOCUMENTS = (
+    select(literal_column(QUOTE_JSON, JSON))
+    .where(Quote.id == any_(PAGE_IDS))
+    .order_by(func.array_position(PAGE_IDS, Quote.id))
 )
 
 
@@ -166,16 +166,20 @@ def quote_page(session: Session, args: dict) -> tuple[dict, int, dict]:
     (quote_listing)."""
     if "q" in args:
         return page_of(*search_quotes(session, args))
-    return paginate(session, quote_listing(args), args)
+    body, status, headers = paginate(session, quote_listing(args), args)
+    # The documents apart from the listing's query: their subqueries would keep PostgreSQL
+    # from scanning for the page in parallel.
+    documents = session.scalars(FOUND_DOCUMENTS, {"page_ids": body["items"]}).all()
+    return body | {"items": documents}, status, headers
 
 
 def quote_listing(args: dict) -> Listing:
-    """The filtered quotes in the order `sort` asks for, `q` aside (quote_page searches):
-    by the date said (unknown dates last), or as added."""
+    """The ids of the filtered quotes in the order `sort` asks for, `q` aside (quote_page
+    searches): by the date said (unknown dates last), or as added."""
     sort = args.get("sort", "id")
     if sort == "relevance":
         abort(400, errors={"sort": ["Sorting by relevance needs a search (q)."]})
-    return Listing(_filtered(args, DOCUMENTS), *_order(sort, Quote.said_on, Quote.id))
+    return Listing(_filtered(args, select(Quote.id)), *_order(sort, Quote.said_on, Quote.id))
 
 
 def search_quotes(session: Session, args: dict) -> tuple[list[dict], list | None]:
