@@ -125,7 +125,7 @@ def verify():
 def _quote_page(args: dict) -> dict:
     """One page of `GET /v1/quotes` with these arguments, as the API returns it."""
     body, _, _ = quotes.quote_page(db.session(), args)
-    return {"items": QuoteSchema(many=True).dump(body["items"]), "next": _path(body["next"])}
+    return {"items": body["items"], "next": _path(body["next"])}
 
 
 def _path(url: str | None) -> str | None:

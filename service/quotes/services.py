@@ -11,15 +11,17 @@ from sqlalchemy import (
     Select,
     any_,
     bindparam,
+    cast,
     func,
+    literal_column,
     select,
     type_coerce,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSON
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from service.fields import as_record_id
+from service.fields import RecordSchema, as_record_id
 from service.history.services import (
     current_id,
     diff,
@@ -35,7 +37,7 @@ from service.quotes.schemas import rule_errors
 from service.quotes.search import highlight, index_query, matching_ids, ranked
 from service.search.documents import EPOCH, NO_DATE, said_day
 from service.search.index import search_index
-from service.search.query import parse
+from service.search.query import Search, parse
 from service.sources.models import Source
 from service.sources.services import canonical_url, get_source, match_or_create_source
 from service.speakers.models import Speaker
@@ -76,38 +78,47 @@ def _iso(column: str) -> str:
     """SQL formatting a timestamptz as Python's `isoformat` does (what the schemas dump):
     microseconds only when there are some, the session's UTC offset."""
     return (
-        f"to_char({column}, CASE WHEN date_part('microseconds', {column})::int %% 1000000 = 0 "
+        f"to_char({column}, CASE WHEN date_trunc('second', {column}) = {column} "
         f"""THEN 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM' ELSE 'YYYY-MM-DD"T"HH24:MI:SS.USTZH:TZM' END)"""
     )
 
 
-# A quote exactly as `QuoteSchema` dumps it (fields in its order), built by PostgreSQL in
-# one statement: a point read, the most frequent request, makes no ORM objects and runs
-# no marshmallow; driver SQL, so SQLAlchemy compiles nothing either (psycopg prepares it
-# on the server after a few uses). tests/quotes/test_read.py holds it equal to the dump.
-QUOTE_DOCUMENT = f"""
-SELECT json_build_object(
-  'id', q.id, 'text', q.text, 'lang', q.lang, 'kind', q.kind, 'status', q.status,
-  'status_note', q.status_note,
+# A quote (the row `quotes`) exactly as `QuoteSchema` dumps it (fields in its order),
+# built by PostgreSQL: a read of quotes makes no ORM objects and runs no marshmallow.
+# tests/quotes/test_read.py holds it equal to the dump. (No `%` in it: it is used in
+# driver SQL and in SQLAlchemy statements, which escape `%` differently.)
+QUOTE_JSON = f"""json_build_object(
+  'id', quotes.id, 'text', quotes.text, 'lang', quotes.lang, 'kind', quotes.kind,
+  'status', quotes.status, 'status_note', quotes.status_note,
   'speaker', (SELECT json_build_object('id', s.id, 'name', s.name, 'aliases', ARRAY(
                 SELECT a.alias FROM speaker_aliases a WHERE a.speaker_id = s.id AND a.alias <> s.name
                 ORDER BY a.id), 'wikidata_id', s.wikidata_id)
-              FROM speakers s WHERE s.id = q.speaker_id),
-  'speaker_description', q.speaker_description, 'speaker_role', q.speaker_role,
-  'said_on', q.said_on, 'said_on_precision', q.said_on_precision, 'context', q.context,
-  'topics', q.topics,
+              FROM speakers s WHERE s.id = quotes.speaker_id),
+  'speaker_description', quotes.speaker_description, 'speaker_role', quotes.speaker_role,
+  'said_on', quotes.said_on, 'said_on_precision', quotes.said_on_precision,
+  'context', quotes.context, 'topics', quotes.topics,
   'translations', coalesce((SELECT json_agg(json_build_object(
                     'lang', t.lang, 'text', t.text, 'translator', t.translator) ORDER BY t.id)
-                  FROM translations t WHERE t.quote_id = q.id), '[]'),
+                  FROM translations t WHERE t.quote_id = quotes.id), '[]'),
   'citations', coalesce((SELECT json_agg(json_build_object(
                  'source', json_build_object('id', o.id, 'url', o.url, 'title', o.title,
                    'publisher', o.publisher, 'agency', o.agency,
                    'published_at', {_iso("o.published_at")}, 'kind', o.kind),
                  'printed_text', c.printed_text, 'attribution', c.attribution, 'via', c.via)
                  ORDER BY c.id)
-               FROM citations c JOIN sources o ON o.id = c.source_id WHERE c.quote_id = q.id), '[]'),
-  'created_at', {_iso("q.created_at")}, 'updated_at', {_iso("q.updated_at")}, 'version', q.version)::text
-FROM quotes q WHERE q.id = %(quote_id)s"""
+               FROM citations c JOIN sources o ON o.id = c.source_id WHERE c.quote_id = quotes.id), '[]'),
+  'created_at', {_iso("quotes.created_at")}, 'updated_at', {_iso("quotes.updated_at")},
+  'version', quotes.version)"""
+# A point read, the most frequent request, in one statement; driver SQL, so SQLAlchemy
+# compiles nothing either (psycopg prepares it on the server after a few uses).
+QUOTE_DOCUMENT = f"SELECT {QUOTE_JSON}::text FROM quotes WHERE quotes.id = %(quote_id)s"
+PAGE_IDS = cast(bindparam("page_ids"), ARRAY(BigInteger))
+# A page of quotes: the documents of its ids, in their order.
+FOUND_DOCUMENTS = (
+    select(literal_column(QUOTE_JSON, JSON))
+    .where(Quote.id == any_(PAGE_IDS))
+    .order_by(func.array_position(PAGE_IDS, Quote.id))
+)
 
 
 def quote_document(session: Session, quote_id: int) -> dict:
@@ -152,7 +163,7 @@ def get_quote(session: Session, quote_id: int) -> Quote:
 
 def list_quotes(session: Session, args: dict) -> Select:
     """The quotes matching every given filter, `q` (full-text search) included."""
-    stmt = _filtered(args)
+    stmt = _filtered(args, select(Quote))
     if "q" not in args:
         return stmt
     index = search_index()
@@ -162,26 +173,31 @@ def list_quotes(session: Session, args: dict) -> Select:
 
 
 def quote_page(session: Session, args: dict) -> tuple[dict, int, dict]:
-    """One page of `GET /v1/quotes` (body, status, headers): a search when `q` is
-    given (search_quotes), else the filtered listing (quote_listing)."""
+    """One page of `GET /v1/quotes` (body, status, headers), its items as `QuoteSchema`
+    dumps them: a search when `q` is given (search_quotes), else the filtered listing
+    (quote_listing)."""
     if "q" in args:
         return page_of(*search_quotes(session, args))
-    return paginate(session, quote_listing(args), args)
+    body, status, headers = paginate(session, quote_listing(args), args)
+    # The documents apart from the listing's query: their subqueries would keep PostgreSQL
+    # from scanning for the page in parallel.
+    documents = session.scalars(FOUND_DOCUMENTS, {"page_ids": body["items"]}).all()
+    return body | {"items": documents}, status, headers
 
 
 def quote_listing(args: dict) -> Listing:
-    """The filtered quotes in the order `sort` asks for, `q` aside (quote_page searches):
-    by the date said (unknown dates last), or as added."""
+    """The ids of the filtered quotes in the order `sort` asks for, `q` aside (quote_page
+    searches): by the date said (unknown dates last), or as added."""
     sort = args.get("sort", "id")
     if sort == "relevance":
         abort(400, errors={"sort": ["Sorting by relevance needs a search (q)."]})
-    return Listing(_filtered(args), *_order(sort, Quote.said_on, Quote.id))
+    return Listing(_filtered(args, select(Quote.id)), *_order(sort, Quote.said_on, Quote.id))
 
 
-def search_quotes(session: Session, args: dict) -> tuple[list[Quote], list | None]:
-    """One page of a search (`q`) and the sort keys of its last quote when another page
-    follows. Ordered by relevance (the default; recency breaks ties) or by the date said;
-    each quote carries a `highlight` of the words it matched."""
+def search_quotes(session: Session, args: dict) -> tuple[list[dict], list | None]:
+    """One page of a search (`q`) as `QuoteSchema` dumps it, and the sort keys of its
+    last quote when another page follows. Ordered by relevance (the default; recency
+    breaks ties) or by the date said; each quote has a `highlight` of the words it matched."""
     search, limit = parse(args["q"]), args["limit"]
     filters = _index_filters(session, args)
     if search.empty or any(values == [] for values in filters.values()):
@@ -192,16 +208,21 @@ def search_quotes(session: Session, args: dict) -> tuple[list[Quote], list | Non
     rows = ranked(searcher, schema, query, args.get("sort", "relevance"), limit + 1, args.get("cursor"))
     ids = [row[-1] for row in rows[:limit]]
     # Filtered again: the index may lag a change by a moment; PostgreSQL has the truth.
-    # One round trip for the page (joined, not one query per relation: a page is small).
-    page_quotes = _filtered(args, JOIN_EMBEDDED).where(Quote.id.in_(ids))
-    found = {quote.id: quote for quote in session.scalars(page_quotes).unique()}
-    page = [found[quote_id] for quote_id in ids if quote_id in found]
-    for quote in page:
-        texts = [(quote.lang, quote.text), *((t.lang, t.text) for t in quote.translations)]
-        marked = highlight(search, texts)
-        if marked is not None:  # none for a search by exclusions alone
-            quote.highlight = marked
-    return page, rows[limit - 1] if len(rows) > limit else None
+    page = _reading(session).execute(_filtered(args, FOUND_DOCUMENTS), {"page_ids": ids}).scalars()
+    last_keys = rows[limit - 1] if len(rows) > limit else None
+    return [_highlighted(search, quote) for quote in page], last_keys
+
+
+def _highlighted(search: Search, quote: dict) -> dict:
+    """The quote with the `highlight` of its words `search` matched, where `QuoteSchema`
+    dumps it (before the bookkeeping fields); as it was if none matched (a search by
+    exclusions alone)."""
+    texts = [(quote["lang"], quote["text"]), *((t["lang"], t["text"]) for t in quote["translations"])]
+    marked = highlight(search, texts)
+    if marked is None:
+        return quote
+    content = {name: value for name, value in quote.items() if name not in RecordSchema.BOOKKEEPING}
+    return content | {"highlight": marked} | {name: quote[name] for name in RecordSchema.BOOKKEEPING}
 
 
 def _index_filters(session: Session, args: dict) -> dict:
@@ -232,9 +253,8 @@ def _said_day(said_on: ColumnElement, nulls_as: int) -> ColumnElement:
     return func.coalesce(type_coerce(said_on - EPOCH, Integer), nulls_as)
 
 
-def _filtered(args: dict, loading=LOAD_EMBEDDED) -> Select:
-    """The quotes every filter but `q` lets through."""
-    stmt = select(Quote).options(*loading)
+def _filtered(args: dict, stmt: Select) -> Select:
+    """`stmt` (of quotes) with the filters but `q`: what every one of them lets through."""
     if "speaker" in args:
         stmt = stmt.where(Quote.speaker_id.in_(_speaker_ids(args["speaker"])))
     if "source" in args:

@@ -24,7 +24,8 @@ blp = Blueprint("quotes", __name__, url_prefix="/v1/quotes", description="What w
 QUOTES = Resource.of("quote", schemas, services, mergeable=True)
 
 
-@blp.arguments(schemas.QuoteFilterSchema, location="query", error_status_code=LIST_ARGUMENT_ERROR)
+# An instance: given the class, webargs would build one (deep-copying its fields) per request.
+@blp.arguments(schemas.QuoteFilterSchema(), location="query", error_status_code=LIST_ARGUMENT_ERROR)
 @blp.response(200, schemas.QuotePageSchema)
 @blp.alt_response(
     200,
@@ -38,11 +39,10 @@ def page(self, args):
     as CSV in the import's columns; the `Link` header leads to the next page. A generated
     client gets CSV from `exportQuotes` (every match, streamed)."""
     as_csv = requested_format(("json", "csv"), LIST_ARGUMENT_ERROR) == "csv" or _accepts_csv()
-    body, status, headers = services.quote_page(db.session(), args)
+    body, status, headers = services.quote_page(db.session(), args)  # items as the schema dumps them
     if not as_csv:
-        return body, status, headers
-    quotes = schemas.QuoteSchema(many=True).dump(body["items"])
-    rows = (row for quote in quotes for row in csv_rows(quote))
+        return flask.current_app.json.response(body), status, headers
+    rows = (row for quote in body["items"] for row in csv_rows(quote))
     return flask.Response(csv_header() + csv_text(rows), status, headers, mimetype=CSV)
 
 

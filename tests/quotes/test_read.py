@@ -1,15 +1,19 @@
-"""A point read's representation is built by PostgreSQL: it must be exactly what the
-schema dumps, key order, timestamps and ETag included."""
+"""A quote's representation is built by PostgreSQL, for a point read and for a page of
+quotes: it must be exactly what the schema dumps, key order, timestamps, ETag and a
+search's highlights included."""
 
 import json
 
+import pytest
 from flask_smorest.etag import EtagMixin
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.quotes.models import Quote
 from service.quotes.schemas import QuoteSchema
+from service.quotes.search import highlight
 from service.quotes.services import get_quote, quote_document
+from service.search.query import parse
 from tests.quotes.test_views import QUOTE, UNNAMED, post
 
 ODD = {
@@ -64,3 +68,41 @@ def test_the_etag_is_the_one_of_the_schemas_dump(client, app):
     assert response.get_json() == quote
     with app.app_context():  # the ETag hashes the JSON as the app writes it
         assert response.headers["ETag"] == f'"{EtagMixin._generate_etag(quote)}"'
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"q": "zanzibar"},  # in the texts, or only in a translation
+        {"q": "zanzibar", "sort": "said_on", "lang": "en"},
+        {"q": "-nowhere", "topic": "zanzibar"},  # by exclusions alone: no highlight
+        {"topic": "zanzibar"},  # the listing, without a search
+        {"topic": "zanzibar", "sort": "-said_on"},
+    ],
+)
+def test_a_page_of_quotes_is_the_schemas_dump_of_each(client, app, query):
+    words = {"topics": ["zanzibar"]}
+    post(client, QUOTE | ODD | words | {"text": 'Zanzibar, said with "quotes" & <b>.'})
+    post(client, UNNAMED | words | {"text": "An unnamed Zanzibar island.", "said_on": None})
+    post(
+        client,
+        QUOTE
+        | words
+        | {"text": "Only translated.", "translations": [{"lang": "de", "text": "Sansibar, Zanzibar."}]},
+    )
+    response = client.get("/v1/quotes", query_string=query | {"limit": 2})
+    page = response.get_json()
+    assert page["items"] and page["next"] and response.headers["Link"] == f'<{page["next"]}>; rel="next"'
+    with app.app_context():
+        session = app.extensions["db"].new_session()
+        expected = [_dumped(get_quote(session, quote["id"]), query.get("q")) for quote in page["items"]]
+        assert response.get_data() == app.json.response({"items": expected, "next": page["next"]}).get_data()
+
+
+def _dumped(quote: Quote, q: str | None) -> dict:
+    """The quote as the schema dumps it, with the highlight of a search for `q` if it has one."""
+    texts = [(quote.lang, quote.text), *((t.lang, t.text) for t in quote.translations)]
+    marked = None if q is None else highlight(parse(q), texts)
+    if marked is not None:
+        quote.highlight = marked
+    return QuoteSchema().dump(quote)
