@@ -16,8 +16,9 @@ _QUOTE_MARKS = str.maketrans({c: '"' for c in "“”„‟«»❝❞＂"} | {c:
 
 def name_key(name: str) -> str:
     """The form a name or alias is matched by: `Kim Jong-un` and `kim  jong un` share one key."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    without_marks = "".join(c for c in decomposed if not unicodedata.combining(c))
+    without_marks = unicodedata.normalize("NFKD", name)
+    if not without_marks.isascii():  # ASCII has no combining marks: skip the walk over each character
+        without_marks = "".join(c for c in without_marks if not unicodedata.combining(c))
     return _NON_WORD.sub(" ", without_marks.casefold()).strip()
 
 
