@@ -247,6 +247,13 @@ class TestModes:
         assert report["created"] == 0 and report["stopped_at"] == 2 and report["failed"] == 1
         assert quotes_by(client, "Imogen Porter") == []
 
+    def test_atomic_mode_writes_nothing_when_a_line_of_a_later_batch_fails(self, client):
+        good = [QUOTE | {"text": f"Checked ahead {n}."} for n in range(4)]
+        body = ndjson(*good[:2], QUOTE | {"text": "Bad.", "lang": "english"}, *good[2:])
+        report = post(client, body, query="?mode=atomic&batch_size=1")
+        assert report["created"] == 0 and report["stopped_at"] == 3 and report["failed"] == 1
+        assert quotes_by(client, "Imogen Porter") == []
+
     def test_atomic_mode_writes_everything_when_every_line_is_good(self, client):
         assert post(client, ndjson(QUOTE), query="?mode=atomic&batch_size=1")["created"] == 1
 
