@@ -10,8 +10,9 @@ into its own fresh migrated database on the same server:
   3. the baseline: copies every row the import wrote (quotes, speakers, aliases, roles,
      sources, citations, translations, history), read back with COPY TO, into an empty
      database with the same tables and indexes with COPY FROM, timing only the COPY FROM.
-Prints rows/s (input lines per second) for each, the ratio import/COPY, and the peak RSS
-(VmHWM) of the server's worker and of the CLI.
+Prints rows/s (input lines per second) for each, the ratio import/COPY, the CPU time the
+server and the CLI spent per 1,000 lines (steadier than rows/s on a busy machine), their
+peak RSS (VmHWM), and the load average before and after.
 """
 
 import argparse
@@ -76,6 +77,17 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """The user and system CPU time a running process has used (Linux /proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> str:
+    """The machine's load average over 1, 5 and 15 minutes."""
+    return " ".join(f"{load:.2f}" for load in os.getloadavg())
+
+
 def write_key(url: str) -> str:
     """The secret of a new API key with the write scope (imports are writes)."""
     engine = make_engine(url)
@@ -86,26 +98,30 @@ def write_key(url: str) -> str:
         engine.dispose()
 
 
-def through_api(url: str, path: Path) -> tuple[float, float]:
-    """Seconds to import the file through `POST /v1/imports`, and the server's peak RSS."""
+def through_api(url: str, path: Path) -> tuple[float, float, float]:
+    """Seconds to import the file through `POST /v1/imports`, the server's CPU seconds
+    for it, and its peak RSS."""
     os.environ.update(ONRECORD_WORKERS="1", ONRECORD_LOG_LEVEL="warning")
     key = write_key(url)
     with serving(None, url) as base:
+        port = base.rsplit(":", 1)[1]
+        pgrep = subprocess.run(["pgrep", "-f", f"serve --port {port}"], capture_output=True, text=True)
+        pids = [int(pid) for pid in pgrep.stdout.split()]
+        cpu = sum(map(cpu_seconds, pids))
         started = time.perf_counter()
         with path.open("rb") as body:
             headers = {"Content-Type": "application/x-ndjson", "Authorization": f"Bearer {key}"}
             report = requests.post(base + "/v1/imports", data=body, headers=headers, timeout=None).json()
         elapsed = time.perf_counter() - started
         print("  API report:", {key: report[key] for key in ("created", "matched", "failed")})
-        port = base.rsplit(":", 1)[1]
-        pids = subprocess.run(["pgrep", "-f", f"serve --port {port}"], capture_output=True, text=True).stdout
-        return elapsed, max(peak_rss_mb(int(pid)) for pid in pids.split())
+        cpu = sum(map(cpu_seconds, pids)) - cpu
+        return elapsed, cpu, max(map(peak_rss_mb, pids))
 
 
-def through_cli(url: str, path: Path) -> tuple[float, float]:
-    """Seconds to import the file with `onrecord import`, and the CLI's peak RSS: its own
-    (wait4's rusage of that one child; RUSAGE_CHILDREN would also count the server that
-    ran before it)."""
+def through_cli(url: str, path: Path) -> tuple[float, float, float]:
+    """Seconds to import the file with `onrecord import`, and the CLI's CPU seconds and
+    peak RSS: its own (wait4's rusage of that one child; RUSAGE_CHILDREN would also count
+    the server that ran before it)."""
     started = time.perf_counter()
     process = subprocess.Popen(
         [ONRECORD, "import", str(path)],
@@ -120,7 +136,7 @@ def through_cli(url: str, path: Path) -> tuple[float, float]:
     elapsed = time.perf_counter() - started
     summary = [line for line in output if " created, " in line] or output[-5:]
     print("  CLI:", *summary, f"(exit status {os.waitstatus_to_exitcode(status)})")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def copy_baseline(imported_url: str, empty_url: str) -> float:
@@ -164,10 +180,11 @@ def run(admin: str, path: Path, count: int) -> None:
     print(f"generating {count:,} quotes ...")
     write_ndjson(path, count)
     api_url, cli_url, copy_url = (fresh_database(admin) for _ in range(3))
+    load_before = load_average()
     print("importing through the API ...")
-    api_seconds, server_rss = through_api(api_url, path)
+    api_seconds, api_cpu, server_rss = through_api(api_url, path)
     print("importing with the CLI ...")
-    cli_seconds, cli_rss = through_cli(cli_url, path)
+    cli_seconds, cli_cpu, cli_rss = through_cli(cli_url, path)
     print("COPY of the same rows ...")
     copy_seconds = copy_baseline(cli_url, copy_url)
     print(f"\n{count:,} quotes")
@@ -178,7 +195,9 @@ def run(admin: str, path: Path, count: int) -> None:
     ):
         ratio = copy_seconds / seconds
         print(f"  {label:14} {count / seconds:10,.0f} rows/s  ({seconds:.1f} s)  ratio to COPY {ratio:.2f}")
+    print(f"  CPU per 1,000 lines: server {api_cpu * 1000 / count:.2f} s, CLI {cli_cpu * 1000 / count:.2f} s")
     print(f"  peak RSS: server worker {server_rss:.0f} MB, CLI {cli_rss:.0f} MB")
+    print(f"  load average (1, 5, 15 min): {load_before} before, {load_average()} after")
 
 
 if __name__ == "__main__":
