@@ -71,7 +71,7 @@ def main() -> None:
             http.get(f"{base}/v1/quotes", params=query, timeout=60).raise_for_status()
 
         def index_alone(query: dict) -> None:
-            searcher, schema = index.searcher(), index.index.schema
+            searcher, schema = index.searcher(), index.schema
             filters = {"lang": [query["lang"]]} if "lang" in query else {}
             hits = searcher.search(index_query(parse(query["q"]), schema, filters), query["limit"] + 1).hits
             searcher.fast_field_values("id", [address for _, address in hits])

@@ -85,7 +85,7 @@ def main() -> None:
 
         def candidates_alone(claim: tuple[str, int, str]) -> None:
             searcher = index.searcher()
-            query = candidates_query(searcher, index.index.schema, claim[0])
+            query = candidates_query(searcher, index.schema, claim[0])
             hits = searcher.search(query, CANDIDATES, count=False).hits
             searcher.fast_field_values("id", [address for _, address in hits])
 

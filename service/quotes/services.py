@@ -1,7 +1,8 @@
 """Quote queries and changes. Functions take a session and never commit."""
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from flask_smorest import abort
 from sqlalchemy import (
@@ -124,32 +125,27 @@ FOUND_DOCUMENTS = (
 def quote_document(session: Session, quote_id: int) -> dict:
     """The quote with this id as its representation (`QuoteSchema`'s dump), read
     without building model instances; 308 if it was merged into another, else 404."""
-    document = _read_one(session, QUOTE_DOCUMENT, {"quote_id": quote_id})
+    with _one_statement(session) as connection:
+        document = connection.exec_driver_sql(QUOTE_DOCUMENT, {"quote_id": quote_id}).scalar()
     if document is None:
         get_quote(session, quote_id)  # answers 308 or 404
         return quote_document(session, quote_id)  # stored since the first statement
     return json.loads(document)
 
 
-def _read_one(session: Session, statement: str, params: dict):
-    """The first value of a one-statement read. As the request's first use of the
-    database it runs on a pooled connection of its own in autocommit: no BEGIN and COMMIT
-    round trips (one statement sees one snapshot anyway) and none of the session's
-    transaction bookkeeping. Else (or where tests bind sessions to one connection) in the
-    request's transaction."""
+@contextmanager
+def _one_statement(session: Session) -> Iterator[Connection]:
+    """Where a one-statement read runs. As the request's first use of the database: a
+    pooled connection of its own in autocommit, no BEGIN and COMMIT round trips (one
+    statement sees one snapshot anyway) and none of the session's transaction
+    bookkeeping. Else (or where tests bind sessions to one connection) the request's
+    transaction."""
     bind = session.get_bind()
     if session.in_transaction() or not isinstance(bind, Engine):
-        return _reading(session).exec_driver_sql(statement, params).scalar()
+        yield session.connection()
+        return
     with bind.connect() as connection:
-        autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
-        return autocommit.exec_driver_sql(statement, params).scalar()
-
-
-def _reading(session: Session) -> Connection:
-    """The session's connection, in autocommit when the session has no transaction yet."""
-    if session.in_transaction():
-        return session.connection()
-    return session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        yield connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def get_quote(session: Session, quote_id: int) -> Quote:
@@ -167,7 +163,7 @@ def list_quotes(session: Session, args: dict) -> Select:
     if "q" not in args:
         return stmt
     index = search_index()
-    query = index_query(parse(args["q"]), index.index.schema, _index_filters(session, args))
+    query = index_query(parse(args["q"]), index.schema, _index_filters(session, args))
     ids = matching_ids(index.searcher(), query)
     return stmt.where(Quote.id == any_(bindparam("matching_ids", ids, type_=ARRAY(BigInteger))))
 
@@ -203,12 +199,13 @@ def search_quotes(session: Session, args: dict) -> tuple[list[dict], list | None
     if search.empty or any(values == [] for values in filters.values()):
         return [], None
     index = search_index()
-    searcher, schema = index.searcher(), index.index.schema
+    searcher, schema = index.searcher(), index.schema
     query = index_query(search, schema, filters)
     rows = ranked(searcher, schema, query, args.get("sort", "relevance"), limit + 1, args.get("cursor"))
     ids = [row[-1] for row in rows[:limit]]
     # Filtered again: the index may lag a change by a moment; PostgreSQL has the truth.
-    page = _reading(session).execute(_filtered(args, FOUND_DOCUMENTS), {"page_ids": ids}).scalars()
+    with _one_statement(session) as connection:
+        page = connection.execute(_filtered(args, FOUND_DOCUMENTS), {"page_ids": ids}).scalars().all()
     last_keys = rows[limit - 1] if len(rows) > limit else None
     return [_highlighted(search, quote) for quote in page], last_keys
 

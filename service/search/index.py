@@ -201,6 +201,12 @@ class SearchIndex:
         self.refresh()
         return self._index
 
+    @property
+    def schema(self) -> tantivy.Schema:
+        """The index's schema, for building queries: every generation of this FORMAT has
+        the same, so a search that has just taken its searcher reads no file again."""
+        return self.index.schema if self._index is None else self._index.schema
+
 
 def search_index() -> SearchIndex:
     """The app's view of the search index."""

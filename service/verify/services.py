@@ -117,7 +117,7 @@ def _candidates(session: Session, text: str, changes: int) -> list:
     out; none for a claim without a single searchable word (only punctuation, say)."""
     index = search_index()
     searcher = index.searcher()
-    query = candidates_query(searcher, index.index.schema, text, changes)
+    query = candidates_query(searcher, index.schema, text, changes)
     if query is None:
         return []
     hits = searcher.search(query, CANDIDATES, count=False).hits
