@@ -122,6 +122,11 @@ class Blueprint(flask_smorest.Blueprint):
 
     ARGUMENTS_PARSER = JsonParser()
 
+    def arguments(self, schema, *args, **kwargs):
+        """flask-smorest's, a schema class made into one instance here: given a class,
+        webargs builds a new schema for every request (some 0.1 ms)."""
+        return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
+
 
 # A bad filter, limit or cursor is a malformed request (400); 422 is for bodies.
 LIST_ARGUMENT_ERROR = 400

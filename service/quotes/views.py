@@ -25,7 +25,7 @@ QUOTES = Resource.of("quote", schemas, services, mergeable=True)
 
 
 # An instance: given the class, webargs would build one (deep-copying its fields) per request.
-@blp.arguments(schemas.QuoteFilterSchema(), location="query", error_status_code=LIST_ARGUMENT_ERROR)
+@blp.arguments(schemas.QuoteFilterSchema, location="query", error_status_code=LIST_ARGUMENT_ERROR)
 @blp.response(200, schemas.QuotePageSchema)
 @blp.alt_response(
     200,
