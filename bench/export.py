@@ -55,14 +55,15 @@ class Transfer:
 
 
 def export_statement(filters: dict) -> tuple[str, dict]:
-    """The SQL `GET /v1/export` runs for these filters (see `service.exports.services`)."""
-    stmt = select(QUOTE_DOCUMENT).select_from(Quote).where(_matching(filters)).order_by(Quote.id)
+    """The SQL `GET /v1/export` runs for these filters (see `service.exports.services`;
+    without `q` its filters need no session)."""
+    stmt = select(QUOTE_DOCUMENT).select_from(Quote).where(_matching(None, filters)).order_by(Quote.id)
     return bare_sql(stmt)
 
 
 def count_statement(filters: dict) -> tuple[str, dict]:
     """How many quotes that export holds."""
-    return bare_sql(select(func.count()).select_from(Quote).where(_matching(filters)))
+    return bare_sql(select(func.count()).select_from(Quote).where(_matching(None, filters)))
 
 
 def over_http(base: str, fmt: str, filters: dict) -> Transfer:

@@ -88,7 +88,8 @@ def main() -> None:
     onrecord = os.path.join(os.path.dirname(sys.executable), "onrecord")
     for name, worker_args in SERVERS.items():
         server_env = {"GUNICORN_CMD_ARGS": worker_args}
-        with started([sys.executable, "-c", BARE_SERVER, "{port}"], bare_env | server_env, BARE_PATH) as base:
+        bare = [sys.executable, "-c", BARE_SERVER, "{port}", "bare_app"]
+        with started(bare, bare_env | server_env, BARE_PATH) as base:
             measure(args, f"{name}: constant JSON", base, [BARE_PATH])
             with slow_clients(base, args.slow):
                 slowed = f"{name}: constant JSON, {args.slow} slow clients"
