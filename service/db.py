@@ -71,6 +71,13 @@ def make_engine(
         "connect_timeout": GIVE_UP_AFTER,
         "tcp_user_timeout": GIVE_UP_AFTER * 1000,
         "application_name": APPLICATION_NAME,
+        # TCP keepalives: an idle pooled connection a firewall or failover dropped without
+        # a word errors out in the kernel, so the checkout's poll replaces it; and NAT
+        # mappings of idle connections stay alive.
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
     }
     if statement_timeout is not None:
         connect_args["options"] = f"-c statement_timeout={_milliseconds(statement_timeout)}"
@@ -86,9 +93,10 @@ def make_engine(
 
 
 def _replace_if_closed(dbapi_connection, _record, _proxy) -> None:
-    """Pool checkout: a connection the server closed (a restart, an idle timeout) is
-    replaced. An idle connection's socket has nothing to read unless the server sent its
-    goodbye or hung up, so polling it costs no round trip (unlike SELECT 1 pre-pings).
+    """Pool checkout: a connection the server closed (a restart, an idle timeout), or that
+    TCP keepalives found dead, is replaced. An idle connection's socket has nothing to
+    read unless the server sent its goodbye or hung up, so polling it costs no round trip
+    (unlike SELECT 1 pre-pings); poll reports an error or hang-up whatever it asks for.
     poll, not select: a busy worker's descriptors may number past select's 1024."""
     if dbapi_connection.closed:
         raise DisconnectionError("the server closed this connection")
@@ -238,9 +246,9 @@ def _commit_on_success(response: flask.Response) -> flask.Response:
             db_session.commit()
         except SQLAlchemyError as error:
             return flask.current_app.handle_user_exception(error)
-    # A streamed body (an import's per-line report) commits as it goes, after the headers.
-    # The search index, too, follows the primary a little behind: with a replica or without.
-    if flask.request.method not in READ_METHODS and not response.is_streamed:
+    # (A streamed body owns its session: service/imports/streaming.py.) The search index,
+    # too, follows the primary a little behind: with a replica or without.
+    if flask.request.method not in READ_METHODS:
         _send_position(db_session, response)
     return response
 

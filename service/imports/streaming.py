@@ -10,23 +10,23 @@ from service import db
 
 def streamed(chunks: Iterator[str], mimetype: str) -> flask.Response:
     """A response sending `chunks` as they are made, with the request's database session.
-    The body owns that session from here: the request's teardown and its commit run before
-    the body is sent (Flask pushes the request's context again only to send it), and
-    would end the transaction an export's server-side cursor or an atomic import lives
-    in. It is closed here once the chunks are done."""
+    Once the first chunk is made, the response owns that session and closes it when it is
+    closed (sent, cut short, or never sent, as for HEAD): the request's teardown and
+    commit run before the body is sent (Flask pushes the request's context again only to
+    send it), and would end the transaction an export's server-side cursor or an atomic
+    import lives in."""
     session = db.session()
-    flask.g.pop("db_session")
     # The first chunk is made now, so that the database away or a statement past its
-    # deadline gets the request its 503 like any other: once the body has begun, a
-    # failure can only cut it short (and gunicorn answers a bare 500 for one before it).
+    # deadline gets the request its 503 like any other (the teardown closes the session
+    # then): once the body has begun, a failure can only cut it short.
     session.connection()
     first = next(chunks, "")
+    flask.g.pop("db_session")
 
     def body() -> Iterator[str]:
-        try:
-            yield first
-            yield from chunks
-        finally:
-            session.close()
+        yield first
+        yield from chunks
 
-    return flask.Response(flask.stream_with_context(body()), mimetype=mimetype)
+    response = flask.Response(flask.stream_with_context(body()), mimetype=mimetype)
+    response.call_on_close(session.close)
+    return response

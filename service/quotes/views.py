@@ -24,7 +24,6 @@ blp = Blueprint("quotes", __name__, url_prefix="/v1/quotes", description="What w
 QUOTES = Resource.of("quote", schemas, services, mergeable=True)
 
 
-# An instance: given the class, webargs would build one (deep-copying its fields) per request.
 @blp.arguments(schemas.QuoteFilterSchema, location="query", error_status_code=LIST_ARGUMENT_ERROR)
 @blp.response(200, schemas.QuotePageSchema)
 @blp.alt_response(
