@@ -14,11 +14,13 @@ the search index to hold that position (service/search/index.py).
 import logging
 import re
 import select
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import flask
+import psycopg
 from sqlalchemy import CheckConstraint, MetaData, create_engine, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -115,6 +117,50 @@ def long_statements(view):
     ONRECORD_IMPORT_STATEMENT_TIMEOUT, instead of ONRECORD_STATEMENT_TIMEOUT."""
     view.long_statements = True
     return view
+
+
+@contextmanager
+def one_statement(session: Session) -> Iterator[Connection]:
+    """Where a read of one statement (a search page) runs. As the request's first use of
+    the database: a pooled connection of its own in autocommit, no BEGIN and COMMIT round
+    trips (one statement sees one snapshot anyway) and none of the session's transaction
+    bookkeeping. Else (or where tests bind sessions to one connection) the request's
+    transaction."""
+    engine = _own_engine(session)
+    if engine is None:
+        yield session.connection()
+        return
+    with engine.connect() as connection:
+        yield connection.execution_options(isolation_level="AUTOCOMMIT")
+
+
+@contextmanager
+def one_driver_statement(session: Session) -> Iterator[psycopg.Connection]:
+    """As `one_statement`, for a statement in the driver's SQL (the point read, the most
+    frequent request): psycopg's own connection, without SQLAlchemy's Connection and
+    result layers (a sixth of a point read's Python time)."""
+    engine = _own_engine(session)
+    if engine is None:
+        yield session.connection().connection.driver_connection
+        return
+    pooled = engine.raw_connection()
+    connection = pooled.driver_connection
+    try:
+        connection.autocommit = True
+        yield connection
+    finally:
+        if connection.closed:  # the server went away mid-statement: never pooled again
+            pooled.invalidate()
+        else:
+            connection.autocommit = False
+        pooled.close()
+
+
+def _own_engine(session: Session) -> Engine | None:
+    """The engine a one-statement read may take a connection of its own from: the
+    session's, unless its transaction has begun or tests bind it to a connection."""
+    bind = session.get_bind()
+    return None if session.in_transaction() or not isinstance(bind, Engine) else bind
 
 
 @event.listens_for(Session, "after_begin")

@@ -7,6 +7,7 @@ from http import HTTPStatus
 import flask
 import gunicorn.util
 import marshmallow as ma
+import psycopg
 from psycopg.errors import QueryCanceled
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -128,7 +129,9 @@ def handle_integrity_error(error: IntegrityError) -> flask.Response:
     return problem(409, "The change conflicts with an existing record.")
 
 
-def handle_database_unavailable(error: OperationalError | PoolTimeout) -> flask.Response:
+def handle_database_unavailable(
+    error: OperationalError | psycopg.OperationalError | PoolTimeout,
+) -> flask.Response:
     """The database does not answer, no pooled connection came free in time, or a
     statement ran past its deadline and PostgreSQL cancelled it: a retryable 503, not a 500."""
     cause = getattr(error, "orig", error)  # logged without SQL or parameters
@@ -184,5 +187,6 @@ def init_app(app: flask.Flask) -> None:
     app.register_error_handler(Moved, handle_moved)
     app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(psycopg.OperationalError, handle_database_unavailable)  # driver SQL
     app.register_error_handler(PoolTimeout, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

@@ -163,7 +163,10 @@ def _next_url(cursor: str) -> str:
 def relocate(response: flask.Response) -> flask.Response:
     """after_request: a `Location` werkzeug made absolute from the Host header (the
     trailing-slash redirect of /docs) becomes relative, or under ONRECORD_PUBLIC_URL."""
-    location, host_url = response.headers.get("Location", ""), flask.request.host_url
+    location = response.headers.get("Location")
+    if location is None:
+        return response
+    host_url = flask.request.host_url
     if location.startswith(host_url):
         response.headers["Location"] = public_url("/" + location[len(host_url) :])
     return response

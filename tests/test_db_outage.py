@@ -81,14 +81,15 @@ def new_quote() -> dict:
 
 
 class Traffic:
-    """Writers posting new quotes and readers listing them, until stopped."""
+    """Writers posting new quotes, readers listing them and point readers reading the
+    newest one back (each kind has its own path to the database), until stopped."""
 
-    def __init__(self, base: str, auth: dict, writers: int = 2, readers: int = 2):
+    def __init__(self, base: str, auth: dict, writers: int = 2, readers: int = 1, point_readers: int = 1):
         self.base, self.auth = base, auth
         self.answers: list[Answer] = []
         self._stopping = threading.Event()
-        self._threads = [threading.Thread(target=self._loop, args=("POST",)) for _ in range(writers)]
-        self._threads += [threading.Thread(target=self._loop, args=("GET",)) for _ in range(readers)]
+        kinds = ["POST"] * writers + ["GET"] * readers + ["READ"] * point_readers
+        self._threads = [threading.Thread(target=self._loop, args=(kind,)) for kind in kinds]
 
     def __enter__(self):
         for thread in self._threads:
@@ -113,6 +114,8 @@ class Traffic:
                 response = http.post(
                     self.base + "/v1/quotes", json=new_quote(), headers=self.auth, timeout=30
                 )
+            elif method == "READ" and (newest := self._newest()):
+                response = http.get(f"{self.base}/v1/quotes/{newest['id']}", timeout=30)
             else:
                 response = http.get(self.base + "/v1/quotes", params={"limit": 5}, timeout=30)
         except requests.RequestException:
@@ -126,6 +129,9 @@ class Traffic:
             response.headers.get("Retry-After"),
             response.json() if response.status_code == 201 else None,
         )
+
+    def _newest(self) -> dict | None:
+        return next((answer.quote for answer in reversed(self.answers) if answer.quote), None)
 
 
 def stop_postgres(server: embedded.EmbeddedPostgres) -> None:
@@ -171,6 +177,7 @@ def test_requests_during_an_outage_get_a_quick_503_and_the_service_recovers(live
 
     outage = [a for a in answers if a.started >= stopped and a.started + a.took <= restarting]
     assert len(outage) >= 10 and {a.status for a in outage} == {503}, outage
+    assert {a.method for a in outage} == {"POST", "GET", "READ"}, outage
     back = next((a for a in answers if a.started > restarted and a.status == 201), None)
     assert back is not None, f"no write succeeded within {RECOVER_WITHIN} s of the restart"
     recovered = back.started + back.took

@@ -1,8 +1,7 @@
 """Quote queries and changes. Functions take a session and never commit."""
 
 import json
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 
 from flask_smorest import abort
 from sqlalchemy import (
@@ -19,9 +18,9 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSON
-from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from service.db import one_driver_statement, one_statement
 from service.fields import RecordSchema, as_record_id
 from service.history.services import (
     current_id,
@@ -125,27 +124,12 @@ FOUND_DOCUMENTS = (
 def quote_document(session: Session, quote_id: int) -> dict:
     """The quote with this id as its representation (`QuoteSchema`'s dump), read
     without building model instances; 308 if it was merged into another, else 404."""
-    with _one_statement(session) as connection:
-        document = connection.exec_driver_sql(QUOTE_DOCUMENT, {"quote_id": quote_id}).scalar()
-    if document is None:
+    with one_driver_statement(session) as connection:
+        row = connection.execute(QUOTE_DOCUMENT, {"quote_id": quote_id}, prepare=True).fetchone()
+    if row is None:
         get_quote(session, quote_id)  # answers 308 or 404
         return quote_document(session, quote_id)  # stored since the first statement
-    return json.loads(document)
-
-
-@contextmanager
-def _one_statement(session: Session) -> Iterator[Connection]:
-    """Where a one-statement read runs. As the request's first use of the database: a
-    pooled connection of its own in autocommit, no BEGIN and COMMIT round trips (one
-    statement sees one snapshot anyway) and none of the session's transaction
-    bookkeeping. Else (or where tests bind sessions to one connection) the request's
-    transaction."""
-    bind = session.get_bind()
-    if session.in_transaction() or not isinstance(bind, Engine):
-        yield session.connection()
-        return
-    with bind.connect() as connection:
-        yield connection.execution_options(isolation_level="AUTOCOMMIT")
+    return json.loads(row[0])
 
 
 def get_quote(session: Session, quote_id: int) -> Quote:
@@ -204,7 +188,7 @@ def search_quotes(session: Session, args: dict) -> tuple[list[dict], list | None
     rows = ranked(searcher, schema, query, args.get("sort", "relevance"), limit + 1, args.get("cursor"))
     ids = [row[-1] for row in rows[:limit]]
     # Filtered again: the index may lag a change by a moment; PostgreSQL has the truth.
-    with _one_statement(session) as connection:
+    with one_statement(session) as connection:
         page = connection.execute(_filtered(args, FOUND_DOCUMENTS), {"page_ids": ids}).scalars().all()
     last_keys = rows[limit - 1] if len(rows) > limit else None
     return [_highlighted(search, quote) for quote in page], last_keys
