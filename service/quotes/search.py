@@ -37,6 +37,11 @@ def index_query(search: Search, schema: tantivy.Schema, filters: dict) -> Query:
     for name, values in filters.items():
         if name == "said_day":
             match = Query.range_query(schema, name, FieldType.Integer, *values)
+        elif len(values) == 1:
+            # A term's postings are skipped through alongside the search's own; a term set
+            # first marks every document of every term (all the English quotes for
+            # lang=en), which made such a search ten times slower.
+            match = Query.term_query(schema, name, values[0], index_option="basic")
         else:
             match = Query.term_set_query(schema, name, values)
         clauses.append((Occur.Must, Query.const_score_query(match, 0.0)))
