@@ -146,6 +146,8 @@ class SearchIndex:
         self._index: tantivy.Index | None = None
         self._seen: tuple[Path, str] | None = None
         self._position: Position | None = None
+        self._position_path: str | None = None
+        self._changed: tuple[int, ...] | None = None  # the position file's stat when last read
 
     @property
     def index_dir(self) -> Path:
@@ -155,12 +157,25 @@ class SearchIndex:
         return self._index_dir
 
     def refresh(self) -> Position:
-        """Pick up the latest commit; its position. IndexUnavailable if there is none."""
-        generation = current_path(self.index_dir)
-        stamp = (generation, _position_text(generation))
+        """Pick up the latest commit; its position. IndexUnavailable if there is none.
+
+        Each commit replaces the current generation's position file, so one `stat` of it
+        through the `current` link tells whether anything changed (resolving the link and
+        reading the file each time cost a search some 0.1-0.2 ms)."""
+        if self._position_path is None:
+            self._position_path = str(self.index_dir / CURRENT / POSITION_FILE)
+        try:
+            status = os.stat(self._position_path)
+        except OSError:
+            raise IndexUnavailable("the search index is not built yet") from None
+        changed = (status.st_dev, status.st_ino, status.st_mtime_ns, status.st_size)
         with self._lock:
-            if stamp != self._seen:
-                self._reopen(generation, stamp)
+            if changed != self._changed:
+                generation = current_path(self.index_dir)
+                stamp = (generation, _position_text(generation))
+                if stamp != self._seen:
+                    self._reopen(generation, stamp)
+                self._changed = changed
             return self._position
 
     def _reopen(self, generation: Path, stamp: tuple[Path, str]) -> None:
