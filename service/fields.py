@@ -157,9 +157,13 @@ class RecordSchema(ma.Schema):
 
     @ma.post_dump
     def _bookkeeping_last(self, data, **kwargs):
-        """Readers look for the content first: timestamps and version go at the end."""
-        content = {k: v for k, v in data.items() if k not in self.BOOKKEEPING}
-        return content | {k: data[k] for k in self.BOOKKEEPING if k in data}
+        return bookkeeping_last(data)
+
+
+def bookkeeping_last(record: dict) -> dict:
+    """Readers look for the content first: a record's timestamps and version go at the end."""
+    content = {k: v for k, v in record.items() if k not in RecordSchema.BOOKKEEPING}
+    return content | {k: record[k] for k in RecordSchema.BOOKKEEPING if k in record}
 
 
 class PartialSchema(ma.Schema):

@@ -10,6 +10,7 @@ RELEVANCE_DEPTH matches, ranked in that order.
 """
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from html import escape
 
@@ -28,6 +29,8 @@ FRAGMENT_WORDS = 15
 FRAGMENT_LEAD = 3
 _WORD = re.compile(r"[^\W_]+")
 _LOW_BITS = (1 << ID_BITS) - 1
+# (lang, text) pairs (a quote's text, then its translations') -> the highlight, or None
+Highlight = Callable[[list[tuple[str, str]]], str | None]
 
 
 def index_query(search: Search, schema: tantivy.Schema, filters: dict) -> Query:
@@ -116,29 +119,33 @@ def _checked(keys: list, length: int) -> tuple[int, int]:
     )
 
 
-def highlight(search: Search, texts: list[tuple[str, str]]) -> str | None:
-    """The first of `texts` ((lang, text) pairs: the quote's, then its translations')
-    holding a searched word, as up to two fragments with those words in <mark>, HTML
-    escaped; None when none holds one."""
+def highlighter(search: Search) -> Highlight:
+    """What highlights a page's quotes for `search`: given a quote's texts ((lang, text)
+    pairs: the quote's, then its translations'), the first holding a searched word, as
+    up to two fragments with those words in <mark>, HTML escaped; None when none holds one."""
     wanted: dict[str, set[str]] = {}
     for term in search.terms:
         for field, tokens in term.tokens:
             wanted.setdefault(field, set()).update(tokens)
     prefixes = tuple(term.prefix for term in search.terms if term.prefix)
-    for lang, text in texts:
-        field, words = text_field(lang), list(_WORD.finditer(text))
-        found = wanted.get(field, set())
-        marked = {i for i, word in enumerate(words) if _matches(found, prefixes, field, lang, word.group())}
-        if marked:
-            return _fragments(text, words, marked)
-    return None
 
+    def matches(field: str, lang: str, word: str) -> bool:
+        token, plain = _analysed(field, lang, word)
+        return token is not None and (
+            token in wanted.get(field, ())
+            or bool(prefixes)
+            and (token.startswith(prefixes) or plain.startswith(prefixes))
+        )
 
-def _matches(found: set[str], prefixes: tuple[str, ...], field: str, lang: str, word: str) -> bool:
-    token, plain = _analysed(field, lang, word)
-    return token is not None and (
-        token in found or any(map(token.startswith, prefixes)) or plain.startswith(prefixes)
-    )
+    def highlight(texts: list[tuple[str, str]]) -> str | None:
+        for lang, text in texts:
+            field, words = text_field(lang), list(_WORD.finditer(text))
+            marked = {i for i, word in enumerate(words) if matches(field, lang, word.group())}
+            if marked:
+                return _fragments(text, words, marked)
+        return None
+
+    return highlight
 
 
 @lru_cache(maxsize=200_000)

@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSON
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from service.db import one_driver_statement, one_statement
-from service.fields import RecordSchema, as_record_id
+from service.fields import as_record_id, bookkeeping_last
 from service.history.services import (
     current_id,
     diff,
@@ -34,10 +34,10 @@ from service.history.services import (
 from service.pagination import Listing, page_of, paginate
 from service.quotes.models import Citation, Quote, Translation
 from service.quotes.schemas import rule_errors
-from service.quotes.search import highlight, index_query, matching_ids, ranked
+from service.quotes.search import Highlight, highlighter, index_query, matching_ids, ranked
 from service.search.documents import EPOCH, NO_DATE, said_day
 from service.search.index import search_index
-from service.search.query import Search, parse
+from service.search.query import parse
 from service.sources.models import Source
 from service.sources.services import canonical_url, get_source, match_or_create_source
 from service.speakers.models import Speaker
@@ -191,19 +191,17 @@ def search_quotes(session: Session, args: dict) -> tuple[list[dict], list | None
     with one_statement(session) as connection:
         page = connection.execute(_filtered(args, FOUND_DOCUMENTS), {"page_ids": ids}).scalars().all()
     last_keys = rows[limit - 1] if len(rows) > limit else None
-    return [_highlighted(search, quote) for quote in page], last_keys
+    highlight = highlighter(search)
+    return [_highlighted(highlight, quote) for quote in page], last_keys
 
 
-def _highlighted(search: Search, quote: dict) -> dict:
-    """The quote with the `highlight` of its words `search` matched, where `QuoteSchema`
+def _highlighted(highlight: Highlight, quote: dict) -> dict:
+    """The quote with the `highlight` of the words the search matched, where `QuoteSchema`
     dumps it (before the bookkeeping fields); as it was if none matched (a search by
     exclusions alone)."""
     texts = [(quote["lang"], quote["text"]), *((t["lang"], t["text"]) for t in quote["translations"])]
-    marked = highlight(search, texts)
-    if marked is None:
-        return quote
-    content = {name: value for name, value in quote.items() if name not in RecordSchema.BOOKKEEPING}
-    return content | {"highlight": marked} | {name: quote[name] for name in RecordSchema.BOOKKEEPING}
+    marked = highlight(texts)
+    return quote if marked is None else bookkeeping_last(quote | {"highlight": marked})
 
 
 def _index_filters(session: Session, args: dict) -> dict:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from service.quotes.models import Quote
 from service.quotes.schemas import QuoteSchema
-from service.quotes.search import highlight
+from service.quotes.search import highlighter
 from service.quotes.services import get_quote, quote_document
 from service.search.query import parse
 from tests.quotes.test_views import QUOTE, UNNAMED, post
@@ -102,7 +102,7 @@ def test_a_page_of_quotes_is_the_schemas_dump_of_each(client, app, query):
 def _dumped(quote: Quote, q: str | None) -> dict:
     """The quote as the schema dumps it, with the highlight of a search for `q` if it has one."""
     texts = [(quote.lang, quote.text), *((t.lang, t.text) for t in quote.translations)]
-    marked = None if q is None else highlight(parse(q), texts)
+    marked = None if q is None else highlighter(parse(q))(texts)
     if marked is not None:
         quote.highlight = marked
     return QuoteSchema().dump(quote)
