@@ -19,6 +19,7 @@ from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAP
 from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
 from openapi_core.validation.response.exceptions import MissingData
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.test import EnvironBuilder
 
@@ -211,3 +212,16 @@ def client(app, engine, keys, indexer):
         indexer.refresh(connection, changed)
         connection.rollback()
     connection.close()
+
+
+@pytest.fixture(scope="module")
+def live_database(database_url, engine):
+    """A new database on the test server, for one module's live server; dropped after."""
+    name = f"onrecord_live_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(database_url).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()

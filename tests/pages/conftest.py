@@ -4,14 +4,10 @@ chromium is not installed here (`.ci/run` installs it)."""
 
 import os
 import shutil
-import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
-from service.db import make_engine
 from tests.conftest import new_key
 from tests.test_cli import Serving, environment
 
@@ -29,19 +25,6 @@ CHROMIUM_ARGS = [
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def live_database(database_url, engine):
-    """A new database on the test server, for one module's live server; dropped after."""
-    name = f"onrecord_pages_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(database_url).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.fixture(scope="module")
