@@ -7,7 +7,6 @@ import json
 import pytest
 from flask_smorest.etag import EtagMixin
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from service.quotes.models import Quote
 from service.quotes.schemas import QuoteSchema
@@ -34,8 +33,7 @@ def dumps(representation: dict) -> str:
 def test_every_quote_reads_as_the_schema_dumps_it(client, app):
     post(client, QUOTE | ODD)
     post(client, UNNAMED | {"text": "Unnamed, undated.", "said_on": None})
-    with app.app_context():
-        session = app.extensions["db"].new_session()
+    with app.app_context(), app.extensions["db"].new_session() as session:
         ids = session.scalars(select(Quote.id).order_by(Quote.id)).all()
         assert len(ids) > 10
         for quote_id in ids:
@@ -46,8 +44,7 @@ def test_every_quote_reads_as_the_schema_dumps_it(client, app):
 
 def test_timestamps_with_and_without_microseconds_and_in_another_zone(client, app):
     quote = post(client, QUOTE | {"text": "Timed."})
-    with app.app_context():
-        session: Session = app.extensions["db"].new_session()
+    with app.app_context(), app.extensions["db"].new_session() as session:
         for zone, stamp in [
             ("UTC", "2019-04-23 10:00:00+00"),
             ("Asia/Kolkata", "2019-04-23 10:00:00.0405+00"),
@@ -93,8 +90,7 @@ def test_a_page_of_quotes_is_the_schemas_dump_of_each(client, app, query):
     response = client.get("/v1/quotes", query_string=query | {"limit": 2})
     page = response.get_json()
     assert page["items"] and page["next"] and response.headers["Link"] == f'<{page["next"]}>; rel="next"'
-    with app.app_context():
-        session = app.extensions["db"].new_session()
+    with app.app_context(), app.extensions["db"].new_session() as session:
         expected = [_dumped(get_quote(session, quote["id"]), query.get("q")) for quote in page["items"]]
         assert response.get_data() == app.json.response({"items": expected, "next": page["next"]}).get_data()
 
