@@ -32,6 +32,8 @@ def init_app(app: flask.Flask, settings: Settings) -> None:
         WTF_CSRF_TIME_LIMIT=None,  # valid as long as the browser session: a review can take a while
         SESSION_COOKIE_NAME="onrecord_session",
         SESSION_COOKIE_SAMESITE="Lax",
+        # Published over HTTPS: the browser never sends the cookie over plain HTTP.
+        SESSION_COOKIE_SECURE=(settings.public_url or "").startswith("https://"),
     )
     app.session_interface = PagesSession()
     csrf.init_app(app)

@@ -6,6 +6,8 @@ import re
 import pytest
 from sqlalchemy import update
 
+from service.app import create_app
+from service.config import Settings
 from service.sources.models import Source
 from tests.quotes.test_views import QUOTE, post
 
@@ -191,3 +193,12 @@ def test_pages_are_off_when_reads_need_a_key(client, app):
         assert "the pages are off" in page(client, "/", status=403)
     finally:
         app.config["PUBLIC_READS"] = True
+
+
+@pytest.mark.parametrize(("public_url", "secure"), [(None, False), ("https://quotes.example.org", True)])
+def test_the_session_cookie_is_secure_when_published_over_https(database_url, index_dir, public_url, secure):
+    settings = Settings(rate_limit="1000000 per second", index_dir=index_dir, public_url=public_url)
+    response = create_app(settings, database_url=database_url).test_client().get("/extract")
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("onrecord_session=") and "HttpOnly" in cookie
+    assert ("Secure" in cookie) is secure
