@@ -25,7 +25,10 @@ QUICK_RUNS = {
     "servers.py": ["--duration", "2", "--clients", "4", "--slow", "10"],
     "export.py": [],
     "index_lag.py": ["--probes", "5"],
+    "pages.py": ["--requests", "10"],
 }
+# The extraction benchmark's development set lives beside the repository, not in it.
+SHARED = BENCH.parents[1] / "shared"
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +73,13 @@ def test_the_benchmark_runs(script, corpus, tools, tmp_path):
     run = _run(script, arguments, corpus)
     assert run.returncode == 0, run.stdout[-3000:]
     assert "FAILED" not in run.stdout
+
+
+@pytest.mark.skipif(not (SHARED / "extraction").is_dir(), reason=f"no development set in {SHARED}")
+def test_the_extraction_benchmark_runs():
+    run = _run("extract.py", ["--shared", str(SHARED), "--seconds", "0.2"], environment())
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert "seed articles:" in run.stdout
 
 
 def test_the_import_benchmark_runs(tools, tmp_path):
