@@ -27,7 +27,7 @@ CORPUS = [
             "name": 'Smith, "Jay"',
             "aliases": ["J. Smith", "Smith|Jay", "Смит"],
             "roles": [
-                {"title": "Minister, \"acting\"", "organisation": None, "from": None, "to": "2021-02-03"},
+                {"title": 'Minister, "acting"', "organisation": None, "from": None, "to": "2021-02-03"},
                 {"title": "MP", "organisation": "Parliament", "from": "2010-05-06", "to": None},
             ],
         },
