@@ -5,15 +5,17 @@
 
 Streams GET /v1/export (every quote, NDJSON, then CSV) and reads it to the end as a
 client would, counting quotes (NDJSON lines, CSV rows) and bytes: quotes/s, MB/s and
-the time to the first byte. The baseline runs the service's own SQL for the same export
-(compiled from its query builder) straight through psycopg: a server-side cursor read
-to the end, a partition of rows at a time as the service fetches them. A warm-up pass
-of the baseline comes first so that every timed run finds the same cache. When the
+the time to the first byte. The baseline of each format runs the service's own SQL for
+the same export (compiled from its query builder, with its settings) straight through
+psycopg: a server-side cursor read to the end, a partition of rows at a time as the
+service fetches them. The CSV is also set beside the NDJSON's SQL. A warm-up pass of
+the baseline comes first so that every timed run finds the same cache. When the
 benchmark starts the server itself, it also prints the server's peak RSS during each
 export (VmHWM of the gunicorn processes, reset before each run).
 """
 
 import argparse
+import os
 import subprocess
 import time
 from dataclasses import dataclass
@@ -24,7 +26,7 @@ import requests
 from common import bare_sql, corpus, psycopg_url, serving
 from sqlalchemy import func, select
 
-from service.exports.services import PARTITION, QUOTE_DOCUMENT, _matching
+from service.exports.services import FORMATS, NO_JIT, PARTITION, _matching, export_query
 from service.quotes.models import Quote
 
 READ_SIZE = 1 << 16
@@ -54,16 +56,15 @@ class Transfer:
         )
 
 
-def export_statement(filters: dict) -> tuple[str, dict]:
-    """The SQL `GET /v1/export` runs for these filters (see `service.exports.services`;
-    without `q` its filters need no session)."""
-    stmt = select(QUOTE_DOCUMENT).select_from(Quote).where(_matching(None, filters)).order_by(Quote.id)
-    return bare_sql(stmt)
+def export_statement(filters: dict, fmt: str) -> tuple[str, dict]:
+    """The SQL `GET /v1/export` runs for these filters in `fmt` (see
+    `service.exports.services`; without `q` its filters need no session)."""
+    return bare_sql(export_query(None, filters, fmt))
 
 
 def count_statement(filters: dict) -> tuple[str, dict]:
     """How many quotes that export holds."""
-    return bare_sql(select(func.count()).select_from(Quote).where(_matching(None, filters)))
+    return bare_sql(select(func.count()).select_from(Quote).where(*_matching(None, filters)))
 
 
 def over_http(base: str, fmt: str, filters: dict) -> Transfer:
@@ -93,9 +94,11 @@ def over_http(base: str, fmt: str, filters: dict) -> Transfer:
 
 
 def bare(url: str, statement: tuple[str, dict]) -> Transfer:
-    """The same query through psycopg: a named (server-side) cursor, PARTITION rows a fetch."""
+    """The same query through psycopg, in a transaction with the export's settings: a
+    named (server-side) cursor, PARTITION rows a fetch."""
     sql, params = statement
     with psycopg.connect(url) as conn, conn.cursor(name="bench_export") as cursor:
+        conn.execute(str(NO_JIT))
         started = time.perf_counter()
         cursor.execute(sql, params)
         first_row, rows, size = None, 0, 0
@@ -103,7 +106,7 @@ def bare(url: str, statement: tuple[str, dict]) -> Transfer:
             if first_row is None:
                 first_row = time.perf_counter() - started
             rows += len(batch)
-            size += sum(len(document) + 1 for (document,) in batch)
+            size += sum(len(text) + 1 for (text,) in batch)
         seconds = time.perf_counter() - started
     return Transfer(rows, rows, size, first_row or seconds, first_row or seconds, seconds)
 
@@ -147,17 +150,20 @@ def main() -> None:
     database, total = corpus(args.database)
     filters = {"lang": args.lang} if args.lang else {}
     expected = database.fetch(count_statement(filters))[0][0]
-    statement = export_statement(filters)
+    statements = {fmt: export_statement(filters, fmt) for fmt in FORMATS}
     url = psycopg_url(args.database)
     print(f"export of {expected:,} quotes (of {total:,}){f' with lang={args.lang}' if args.lang else ''}")
-    warm = bare(url, statement)
+    print(f"load average at the start: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
+    warm = bare(url, statements["ndjson"])
     print(warm.line("warm-up: bare SQL via psycopg"))
     with serving(args.server, args.database) as base:
         pids = [] if args.server else server_pids(base)
         # The first request of a worker opens its connection pool: not part of the timing.
         requests.get(f"{base}/v1/export", params={"said_from": "2999-01-01"}, timeout=60).raise_for_status()
-        baseline = min((bare(url, statement) for _ in range(args.runs)), key=lambda t: t.seconds)
-        for fmt in ("ndjson", "csv"):
+        for fmt in FORMATS:
+            baseline = min((bare(url, statements[fmt]) for _ in range(args.runs)), key=lambda t: t.seconds)
+            if fmt == "ndjson":
+                ndjson_sql = baseline
             runs, peaks = [], []
             for _ in range(args.runs):
                 reset_peak_rss(pids)
@@ -171,11 +177,13 @@ def main() -> None:
             best = min(runs, key=lambda t: t.seconds)
             extra = f" ({best.rows:,} rows)" if fmt == "csv" else ""
             print(best.line(f"GET /v1/export {fmt}{extra}"))
-            print(baseline.line("  baseline: bare SQL via psycopg"))
+            print(baseline.line(f"  baseline: its SQL via psycopg ({fmt})"))
             print(
                 f"  ratio to baseline: quotes/s x{best.rate / baseline.rate:.2f}"
                 f", first quote x{best.first_quote / baseline.first_quote:.2f}"
             )
+            if fmt == "csv":
+                print(f"  ratio to the NDJSON's SQL: quotes/s x{best.rate / ndjson_sql.rate:.2f}")
             rss = f"{max(peaks):.0f} MB" if pids else "n/a (--server given)"
             print(f"  server peak RSS during the export: {rss}")
 

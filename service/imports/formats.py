@@ -81,12 +81,12 @@ _TRANSLATION_CELLS = ("lang", "text", "translator")
 # with = + - @, a tab or a carriage return) is written after a single quote. A cell that
 # already starts with quotes before one of those gets one more, so reading drops
 # exactly one and every cell comes back as it was.
-_FORMULA = re.compile(r"'*[=+\-@\t\r]")
-_RISKY_FIRST = frozenset("'=+-@\t\r")
+FORMULA = re.compile(r"'*[=+\-@\t\r]")
+RISKY_FIRST = frozenset("'=+-@\t\r")
 # The columns of a quote (and its speaker), then of a citation, then of a translation.
-_QUOTE_PART = tuple(c for c in CSV_COLUMNS if not c.startswith(("source_", "citation_", "translation_")))
-_CITATION_PART = tuple(c for c in CSV_COLUMNS if c.startswith(("source_", "citation_")))
-_TRANSLATION_PART = tuple(c for c in CSV_COLUMNS if c.startswith("translation_"))
+QUOTE_COLUMNS = tuple(c for c in CSV_COLUMNS if not c.startswith(("source_", "citation_", "translation_")))
+CITATION_COLUMNS = tuple(c for c in CSV_COLUMNS if c.startswith(("source_", "citation_")))
+TRANSLATION_COLUMNS = tuple(c for c in CSV_COLUMNS if c.startswith("translation_"))
 _READ_SIZE = 64 * 1024
 
 
@@ -298,12 +298,12 @@ def _cell(value) -> str:
     if not value:
         return ""
     cell = value if isinstance(value, str) else str(value)
-    return "'" + cell if cell[0] in _RISKY_FIRST and _FORMULA.match(cell) else cell
+    return "'" + cell if cell[0] in RISKY_FIRST and FORMULA.match(cell) else cell
 
 
 def _restored(cell: str) -> str:
     """The cell as it was before `_cell`."""
-    return cell[1:] if cell.startswith("'") and _FORMULA.match(cell, 1) else cell
+    return cell[1:] if cell.startswith("'") and FORMULA.match(cell, 1) else cell
 
 
 def csv_rows(quote: dict) -> Iterator[list[str]]:
@@ -320,10 +320,11 @@ def csv_rows(quote: dict) -> Iterator[list[str]]:
         "topics": LIST_SEPARATOR.join(quote.get("topics") or ()),
     }
     values |= {f"speaker_{name}": speaker.get(name) for name in _SPEAKER_CELLS}
-    head = [_cell(values[name]) for name in _QUOTE_PART]
+    head = [_cell(values[name]) for name in QUOTE_COLUMNS]
     cited = [_citation_cells(citation) for citation in citations] or [_citation_cells({})]
     translated = [
-        [_cell(t.get(name.removeprefix("translation_"))) for name in _TRANSLATION_PART] for t in translations
+        [_cell(t.get(name.removeprefix("translation_"))) for name in TRANSLATION_COLUMNS]
+        for t in translations
     ]
     untranslated = [""] * len(_TRANSLATION_CELLS)
     for n in range(max(len(cited), len(translated))):
@@ -336,4 +337,4 @@ def _citation_cells(citation: dict) -> list[str]:
     values = {f"source_{name}": source.get(name) for name in _SOURCE_CELLS}
     values["source_authors"] = LIST_SEPARATOR.join(source.get("authors") or ())
     values |= {f"citation_{name}": citation.get(name) for name in _CITATION_CELLS}
-    return [_cell(values[name]) for name in _CITATION_PART]
+    return [_cell(values[name]) for name in CITATION_COLUMNS]
