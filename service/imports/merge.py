@@ -324,7 +324,9 @@ class _Merge:
         self._copy(
             "import_translations", ("quote_id", "lang", "text", "translator", "search_text"), translations
         )
-        sources = {c.source_key: c.source for s in statements for c in s.citations.values() if c.source_key}
+        sources: dict[str, dict] = {}  # a source cited again in the batch is the first citation's
+        for citation in (c for s in statements for c in s.citations.values() if c.source_key):
+            sources.setdefault(citation.source_key, citation.source)
         rows = ((key, *(source.get(name) for name in SOURCE_FIELDS)) for key, source in sources.items())
         self._copy("import_sources", ("identity_key", *SOURCE_FIELDS), rows)
 

@@ -80,6 +80,22 @@ class TestImportNdjson:
         [quote] = quotes_by(client, "Imogen Porter")
         assert len(quote["citations"]) == 2 and quote["topics"] == ["imports", "bulk"]
 
+    def test_a_source_cited_again_by_url_alone_keeps_what_its_first_citation_said(self, client):
+        source = {
+            "url": "https://news.example.org/imports/described-once",
+            "title": "Described once",
+            "authors": ["A. Writer"],
+            "published_at": "2024-05-02T10:00:00+00:00",
+            "kind": "tweet",
+        }
+        first = QUOTE | {"text": "Cited with the source's details.", "source": source}
+        again = QUOTE | {"text": "Cited by its URL alone.", "source": {"url": source["url"]}}
+        assert post(client, ndjson(first, again))["created"] == 2  # one batch
+        found = client.get("/v1/sources", query_string={"url": source["url"]}).get_json()["items"]
+        assert [(s["title"], s["authors"], s["kind"]) for s in found] == [
+            ("Described once", ["A. Writer"], "tweet")
+        ]
+
     def test_a_known_alias_reuses_the_speaker_and_adds_new_spellings(self, client):
         line = QUOTE | {"speaker": {"name": "Yury Ushakov", "aliases": ["Y. V. Ushakov"]}}
         post(client, ndjson(line))
