@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from anyascii import anyascii
+from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
 from breame.spelling import get_american_spelling
 
 _NON_WORD = re.compile(r"[\W_]+")
@@ -45,6 +46,8 @@ def search_text(text: str, lang: str) -> str | None:
     spelling finds the other. None when nothing changes."""
     if lang.split("-")[0].lower() != "en":
         return None
+    if BRITISH_ENGLISH_SPELLINGS.keys().isdisjoint(map(str.lower, _WORD.findall(text))):
+        return None  # the common case, found without a call per word
     folded = _WORD.sub(_american, text)
     return folded if folded != text else None
 

@@ -81,8 +81,8 @@ SELECT alias_key, array_agg(DISTINCT speaker_id) FROM speaker_aliases
 WHERE alias_key = ANY(%s) GROUP BY alias_key"""
 SPEAKERS_BY_WIKIDATA_ID = "SELECT wikidata_id, id FROM speakers WHERE wikidata_id = ANY(%s)"
 SPEAKER_NAMES = """
-SELECT s.id, s.name, array_agg(a.alias ORDER BY a.id) FROM speakers s
-JOIN speaker_aliases a ON a.speaker_id = s.id WHERE s.id = ANY(%s) GROUP BY s.id"""
+SELECT s.id, s.name, ARRAY(SELECT a.alias FROM speaker_aliases a WHERE a.speaker_id = s.id ORDER BY a.id)
+FROM speakers s WHERE s.id = ANY(%s)"""
 INSERT_SPEAKERS = """
 INSERT INTO speakers (id, name, kind, wikidata_id, version)
 SELECT id, name, kind, wikidata_id, 1 FROM import_speakers ORDER BY id"""
@@ -106,25 +106,26 @@ SELECT {", ".join(QUOTE_COLUMNS)}, 1 FROM import_quotes
 ORDER BY speaker_id, lower(speaker_description), text_hash
 ON CONFLICT DO NOTHING
 RETURNING id"""
-FIND_NAMED_STATEMENTS = """
-UPDATE import_quotes i SET stored_id = q.id FROM quotes q
-WHERE i.speaker_id IS NOT NULL AND q.speaker_id = i.speaker_id AND q.text_hash = i.text_hash
-RETURNING i.id, q.id"""
-FIND_UNNAMED_STATEMENTS = """
-UPDATE import_quotes i SET stored_id = q.id FROM quotes q
-WHERE i.speaker_id IS NULL AND q.speaker_id IS NULL
-  AND lower(q.speaker_description) = lower(i.speaker_description) AND q.text_hash = i.text_hash
-RETURNING i.id, q.id"""
+# Each staged statement's quote on record (just created, or there before), one index
+# look-up per row: a join would hash the whole quotes table for every batch.
+FIND_STATEMENTS = """
+UPDATE import_quotes i SET stored_id = CASE WHEN i.speaker_id IS NULL
+    THEN (SELECT q.id FROM quotes q WHERE q.speaker_id IS NULL
+          AND lower(q.speaker_description) = lower(i.speaker_description) AND q.text_hash = i.text_hash)
+    ELSE (SELECT q.id FROM quotes q WHERE q.speaker_id = i.speaker_id AND q.text_hash = i.text_hash) END
+RETURNING i.id, i.stored_id"""
 QUOTE_VIEWS = f"SELECT q.id, {QUOTE_VIEW} FROM quotes q WHERE q.id = ANY(%s)"
 # Imports changing the same quotes take their row locks in one order, so they wait
 # for each other instead of deadlocking (seen with 3 imports on 20,000 shared quotes).
 LOCK_QUOTES = "SELECT 1 FROM quotes WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE"
+# A source by its identity key, one index look-up per citation (as FIND_STATEMENTS).
 INSERT_CITATIONS = """
 INSERT INTO citations (quote_id, source_id, printed_text, attribution, via)
-SELECT q.stored_id, coalesce(c.source_id, s.id), c.printed_text, c.attribution, c.via
+SELECT q.stored_id,
+    coalesce(c.source_id, (SELECT s.id FROM sources s WHERE s.identity_key = c.source_key)),
+    c.printed_text, c.attribution, c.via
 FROM import_citations c
 JOIN import_quotes q ON q.id = c.quote_id
-LEFT JOIN sources s ON s.identity_key = c.source_key
 ORDER BY 1, 2
 ON CONFLICT DO NOTHING"""
 INSERT_TRANSLATIONS = """
@@ -298,8 +299,7 @@ class _Merge:
         self._stage_statements(statements)
         self._merge_sources()
         created = {row[0] for row in self.cursor.execute(INSERT_QUOTES)}
-        stored = dict(self.cursor.execute(FIND_NAMED_STATEMENTS).fetchall())
-        stored |= dict(self.cursor.execute(FIND_UNNAMED_STATEMENTS).fetchall())
+        stored = {i: found for i, found in self.cursor.execute(FIND_STATEMENTS) if found is not None}
         for statement in statements:
             statement.stored_id = stored[statement.id]
         matched = sorted({s.stored_id for s in statements} - created)

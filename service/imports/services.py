@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from service.imports.formats import Record
 from service.imports.merge import Line, merge_batch
+from service.imports.quick import quick_load
 from service.imports.report import FAILED, ImportReport, ImportStopped, Outcome
 from service.quotes.schemas import QuoteInSchema
 
@@ -113,7 +114,8 @@ def _import_batch(session: Session, batch: list[Record]) -> list[Outcome]:
 
 
 def _validated(batch: list[Record]) -> tuple[list[Line], list[Outcome]]:
-    """The lines that are valid quote bodies, and a failed outcome for every other."""
+    """The lines that are valid quote bodies, and a failed outcome for every other (the
+    quick check takes the plainly valid ones; the schema the rest)."""
     schema = QuoteInSchema()
     lines, failed = [], []
     for record in batch:
@@ -121,7 +123,8 @@ def _validated(batch: list[Record]) -> tuple[list[Line], list[Outcome]]:
             failed.append(Outcome(record.line, FAILED, errors=record.errors))
             continue
         try:
-            lines.append(Line(record.line, schema.load(record.body)))
+            data = quick_load(record.body)
+            lines.append(Line(record.line, schema.load(record.body) if data is None else data))
         except ma.ValidationError as error:
             failed.append(Outcome(record.line, FAILED, errors=error.normalized_messages()))
         except Exception:  # a bug: this line fails, the others go on

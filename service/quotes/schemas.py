@@ -134,16 +134,21 @@ class QuoteInSchema(QuoteFieldsSchema):
 
     @ma.post_load
     def _source_shorthand(self, data, **kwargs):
-        data.pop("extraction", None)
-        if "source" in data:
-            data["citations"] = [{"source": data.pop("source")}, *data["citations"]]
-        if not data["citations"]:
-            raise ma.ValidationError(
-                "A quote needs at least one citation (citations or source).", "citations"
-            )
-        if data.get("said_on") and not data.get("said_on_precision"):
-            data["said_on_precision"] = "day"
-        return data
+        return with_citations(data)
+
+
+def with_citations(data: dict) -> dict:
+    """A loaded new quote as it is stored: the `source` shorthand as its first citation
+    (at least one is needed), no `extraction` note, a `said_on` precise to the day unless
+    it says otherwise."""
+    data.pop("extraction", None)
+    if "source" in data:
+        data["citations"] = [{"source": data.pop("source")}, *data["citations"]]
+    if not data["citations"]:
+        raise ma.ValidationError("A quote needs at least one citation (citations or source).", "citations")
+    if data.get("said_on") and not data.get("said_on_precision"):
+        data["said_on_precision"] = "day"
+    return data
 
 
 class QuotePatchSchema(f.PartialSchema, QuoteFieldsSchema):

@@ -1,5 +1,6 @@
 """Source queries and changes. Functions take a session and never commit."""
 
+import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask_smorest import abort
@@ -19,9 +20,19 @@ TRACKING_PARAMETERS = frozenset(
 )
 
 
+# A URL that is its own canonical form: http(s), a lower-case ASCII host, a path of
+# plain characters without dot segments, no port, query or fragment (most cited URLs;
+# tests/sources/test_services.py checks that canonicalising them changes nothing).
+CANONICAL_URL = re.compile(
+    r"https?://(?!.*xn--)[a-z0-9-]{1,63}(\.[a-z0-9-]{1,63})*(?!.*/\.{1,2}(/|$))(/[A-Za-z0-9._~-]*)+"
+)
+
+
 def canonical_url(url: str) -> str:
     """One spelling per page: lower-case scheme and host, sorted query without
     tracking parameters (utm_*, fbclid, ...), no fragment."""
+    if CANONICAL_URL.fullmatch(url):
+        return url
     parts = urlsplit(url.strip())
     query = [
         (k, v)
