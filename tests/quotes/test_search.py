@@ -71,6 +71,11 @@ def test_search_combines_with_filters(client):
     pompeo = search(client, q="denuclearize", speaker="Pompeo")
     assert pompeo and {q["speaker"]["name"] for q in pompeo} == {"Mike Pompeo"}
     assert search(client, q="denuclearize", lang="ru") == []
+    source = pompeo[0]["citations"][0]["source"]["id"]
+    cited = search(client, q="denuclearize", source=source)
+    assert cited and all(source in {c["source"]["id"] for c in q["citations"]} for q in cited)
+    assert len(cited) < len(search(client, q="denuclearize"))
+    assert {q["id"] for q in search(client, q="denuclearize", lang="en")} >= {q["id"] for q in pompeo}
 
 
 def test_sort_by_date_said(client):
