@@ -78,14 +78,17 @@ def migrate():
 
 
 @cli.command(with_appcontext=False)
-def indexer():
+@click.option(
+    "--stop-with-parent", is_flag=True, hidden=True, help="Stop when the process that started it exits."
+)
+def indexer(stop_with_parent: bool):
     """Keep the search index in ONRECORD_INDEX_DIR in step with the database: build it
     if there is none (or it cannot be trusted), then apply every change as it commits,
     until stopped. `onrecord serve` runs it; a crashed indexer is started again."""
     with ExitStack() as stack:
         settings = Settings()
         url = _database(settings, stack, exclusive=False)
-        supervise(url, settings.index_dir_for(url))
+        supervise(url, settings.index_dir_for(url), stop_with_parent)
 
 
 @cli.command(with_appcontext=False)

@@ -19,6 +19,7 @@ from service.search.indexer import build, count_quotes, follow
 
 RESTART_AFTER = 1.0  # seconds
 STOP_WITHIN = 10.0
+CHECK_EVERY = 0.25  # seconds: how often a waiting process looks for a reason to stop
 
 log = logging.getLogger(__name__)
 
@@ -38,26 +39,55 @@ def reindex(url: str, index_dir: Path) -> Path:
 
 def _follow_until_stopped(url: str, index_dir: Path) -> None:
     """The indexer process: take the index's lock (one writer), then follow the feed
-    until SIGTERM or SIGINT."""
+    until SIGTERM or SIGINT, or until its supervisor is gone."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s [indexer %(process)d] %(message)s")
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    parent_gone = _parent_watch()
+
+    def stopping() -> bool:
+        return stop.is_set() or parent_gone()
+
     index_dir.mkdir(parents=True, exist_ok=True)
     with open(index_dir / "indexer.lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # another indexer on this directory: wait for it
+        if not _locked(lock, stopping):
+            return
         engine = make_engine(url, pool_size=1)
         try:
-            follow(engine, index_dir, stop.is_set)
+            follow(engine, index_dir, stopping)
         finally:
             engine.dispose()
 
 
-def supervise(url: str, index_dir: Path) -> None:
+def _parent_watch():
+    """A check that is true once the process that started this one has exited (a parent
+    killed with SIGKILL cannot say so: its children are handed to another process)."""
+    parent = os.getppid()
+    return lambda: os.getppid() != parent
+
+
+def _locked(lock, stopping) -> bool:
+    """Wait for the exclusive lock on `lock` (another indexer on this directory holds it)
+    until `stopping()`; whether it was taken. A blocking flock would outlast SIGTERM:
+    Python retries the call after the handler runs."""
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if stopping():
+                return False
+            time.sleep(CHECK_EVERY)
+
+
+def supervise(url: str, index_dir: Path, stop_with_parent: bool = False) -> None:
     """Run the indexer in a child process, and start it again whenever it dies (a crash,
-    a kill -9), until SIGTERM or SIGINT."""
+    a kill -9), until SIGTERM or SIGINT, or, with `stop_with_parent`, until the process
+    that started this one has exited."""
     context = multiprocessing.get_context("spawn")
     stopping = threading.Event()
+    parent_gone = _parent_watch() if stop_with_parent else lambda: False
     child = None
 
     def stop(*_):
@@ -70,7 +100,11 @@ def supervise(url: str, index_dir: Path) -> None:
     while not stopping.is_set():
         child = context.Process(target=_follow_until_stopped, args=(url, index_dir), name="onrecord-indexer")
         child.start()
-        child.join()
+        while child.is_alive():
+            child.join(CHECK_EVERY)
+            if parent_gone() and not stopping.is_set():
+                log.warning("the process that started the search indexer has exited; stopping")
+                stop()
         if not stopping.is_set():
             log.warning("the search indexer exited (%s); starting it again", child.exitcode)
             time.sleep(RESTART_AFTER)
@@ -80,7 +114,8 @@ def supervise(url: str, index_dir: Path) -> None:
 def indexer_process(url: str):
     """`onrecord indexer` on this database beside the caller (`onrecord serve`), stopped on exit."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "service", "indexer"], env=os.environ | {"DATABASE_URL": url}
+        [sys.executable, "-m", "service", "indexer", "--stop-with-parent"],
+        env=os.environ | {"DATABASE_URL": url},
     )
     try:
         yield process

@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from service.db import make_engine
+from service.search.command import STOP_WITHIN
 from service.search.index import current_path
 from service.search.indexer import problem
 from tests.conftest import new_key
@@ -72,11 +73,15 @@ def post_quote(server: Serving, key: str, words: str) -> requests.Response:
     return response
 
 
+def children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:  # exited
+        return []
+
+
 def indexer_pid(server: Serving) -> int:
     """The process applying the feed: the child of `onrecord indexer`, itself serve's child."""
-
-    def children(pid: int) -> list[int]:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
     def command(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
@@ -230,3 +235,45 @@ def test_an_index_older_than_the_feed_keeps_is_rebuilt(feed_engine, feed_indexer
     assert "older than the change feed keeps" in problem(feed_engine, feed_index_dir)
     feed_indexer.start()
     assert found(feed_index_dir, "pangolin") == [kept, missed]
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below `pid`, at this moment."""
+    below = children(pid)
+    return set(below).union(*(descendants(child) for child in below))
+
+
+def running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_a_serve_whose_indexer_waits_for_another_stops_whole(fresh_database, feed_index_dir):
+    """A second serve on the same index: its indexer waits for the first's lock, and a
+    SIGTERM still stops it, within the deadline, with nothing left behind."""
+    first = serve(fresh_database, feed_index_dir)
+    try:
+        second = serve(fresh_database, feed_index_dir)
+        indexer_pid(second)  # spawned, and waiting for the lock
+        processes = descendants(second.process.pid)
+        began = time.monotonic()
+        second.stop()
+        assert time.monotonic() - began < STOP_WITHIN
+        assert not [pid for pid in processes if running(pid)]
+    finally:
+        first.stop()
+
+
+def test_a_killed_serve_leaves_no_indexer_behind(fresh_database, feed_index_dir):
+    server = serve(fresh_database, feed_index_dir)
+    processes = descendants(server.process.pid)
+    server.process.kill()
+    server.process.wait()
+    eventually(lambda: not [pid for pid in processes if running(pid)], STOP_WITHIN)
+    server = serve(fresh_database, feed_index_dir)  # and the index's lock is free again
+    try:
+        eventually(lambda: has_caught_up(server, fresh_database, feed_index_dir))
+    finally:
+        server.stop()
