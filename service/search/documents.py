@@ -10,24 +10,32 @@ and English British spellings are folded to American before they reach the index
 language, so a query (analysed for every field) finds a quote in any language it was
 recorded or translated in. Stop words are kept: "in charge" is a phrase that matters.
 
+Each text is also indexed as its pairs of adjacent words, in a field of its own (as
+Elasticsearch's `index_phrases` does): a phrase is then found from the postings of
+its pairs, instead of by reading the positions of both words in every quote that holds
+them. A phrase of two words in most quotes took 60 ms that way; as one pair, well under one.
+
 FORMAT names this file's schema and analysers: change it whenever they change, and an
 index built with another format is rebuilt when the service starts.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
+from itertools import pairwise
 
 import tantivy
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from tantivy import Filter, TextAnalyzerBuilder, Tokenizer
 
-FORMAT = "2"
+FORMAT = "3"
 
 MAX_TOKEN_LENGTH = 40
 # Field name -> Snowball stemmer (None: unstemmed). The field's analyser has its name.
 TEXT_FIELDS = {"english": "english", "russian": "russian", "plain": None}
 FIELD_OF_LANGUAGE = {"en": "english", "ru": "russian"}
+PAIRS = "pairs"  # the analyser of the pairs fields: the pairs as `word_pairs` joins them
+PAIR_JOIN = "_"  # never in a token: the analysers split words on anything not a letter or digit
 KEYWORD_FIELDS = ("lang", "kind", "status", "topics")
 EPOCH = date(2000, 1, 1)
 NO_DATE = 10**7  # further from EPOCH, in days, than any real date
@@ -62,6 +70,7 @@ def analyzer(stemmer: str | None) -> tantivy.TextAnalyzer:
 
 
 ANALYZERS = {field: analyzer(stemmer) for field, stemmer in TEXT_FIELDS.items()}
+PAIRS_ANALYZER = TextAnalyzerBuilder(Tokenizer.whitespace()).build()
 
 
 def text_field(lang: str) -> str:
@@ -69,14 +78,25 @@ def text_field(lang: str) -> str:
     return FIELD_OF_LANGUAGE.get(lang.split("-")[0].lower(), "plain")
 
 
+def pairs_field(field: str) -> str:
+    """The field holding the pairs of adjacent words of the texts in `field`."""
+    return f"{field}_pairs"
+
+
+def word_pairs(tokens: Sequence[str]) -> list[str]:
+    """Each two adjacent tokens as one term (a phrase of two words is one pair)."""
+    return [f"{first}{PAIR_JOIN}{second}" for first, second in pairwise(tokens)]
+
+
 def build_schema() -> tantivy.Schema:
     """The index's fields: the quote id (indexed, fast: the key documents are replaced
-    by), the texts by language (with positions, for phrases), the filters, and the
-    sort keys by date said (fast)."""
+    by), the texts by language and their pairs of words (with positions, for phrases),
+    the filters, and the sort keys by date said (fast)."""
     builder = tantivy.SchemaBuilder()
     builder.add_unsigned_field("id", stored=True, indexed=True, fast=True)
     for field in TEXT_FIELDS:
         builder.add_text_field(field, tokenizer_name=field)
+        builder.add_text_field(pairs_field(field), tokenizer_name=PAIRS)
     for field in KEYWORD_FIELDS:
         builder.add_text_field(field, tokenizer_name="raw", index_option="basic")
     builder.add_unsigned_field("speaker_id", indexed=True)
@@ -92,6 +112,7 @@ def configure(index: tantivy.Index) -> None:
     every process that opens the index calls this)."""
     for field, analyzer_ in ANALYZERS.items():
         index.register_tokenizer(field, analyzer_)
+    index.register_tokenizer(PAIRS, PAIRS_ANALYZER)
 
 
 def said_day(said_on: date | None) -> int | None:
@@ -109,7 +130,9 @@ def to_document(row) -> tantivy.Document:
     document = tantivy.Document()
     document.add_unsigned("id", row.id)
     for lang, content in [(row.lang, row.text), *zip(row.t_langs, row.t_texts, strict=True)]:
-        document.add_text(text_field(lang), content)
+        field = text_field(lang)
+        document.add_text(field, content)
+        document.add_text(pairs_field(field), " ".join(word_pairs(ANALYZERS[field].analyze(content))))
     for name in ("lang", "kind", "status"):
         document.add_text(name, getattr(row, name))
     for topic in row.topics:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from flask_smorest import abort
 from tantivy import Occur, Query, Schema
 
-from service.search.documents import ANALYZERS
+from service.search.documents import ANALYZERS, pairs_field, word_pairs
 from service.text import search_text
 
 MAX_TERMS = 16
@@ -150,6 +150,10 @@ def _term(schema: Schema, term: Term) -> Query:
 
 
 def _in_field(schema: Schema, name: str, tokens: tuple[str, ...]) -> Query:
+    """A word, or a phrase as its pairs of words: one term for two words, else a phrase of pairs."""
     if len(tokens) == 1:
         return Query.term_query(schema, name, tokens[0])
-    return Query.phrase_query(schema, name, list(tokens))
+    pairs = word_pairs(tokens)
+    if len(pairs) == 1:
+        return Query.term_query(schema, pairs_field(name), pairs[0])
+    return Query.phrase_query(schema, pairs_field(name), pairs)

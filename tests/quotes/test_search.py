@@ -45,6 +45,20 @@ def test_phrase_search_needs_the_words_together(client):
     assert "Charge the batteries in the van." not in results
 
 
+def test_longer_phrases_need_their_words_in_that_order(client):
+    kept = "The harbour master is in charge of the pelican boats."
+    post(client, QUOTE | {"text": kept})
+    post(client, QUOTE | {"text": "Pelican boats of the harbour master charge in full."})
+    assert texts(search(client, q='"in charge of the pelican"')) == [kept]
+    assert texts(search(client, q='"the pelican boats"')) == [kept]
+    assert texts(search(client, q='"harbor master is"')) == [kept]  # spelling folded, stemmed
+    assert len(texts(search(client, q='"pelican boats"'))) == 2
+    assert texts(search(client, q='"pelican boats" -"the pelican boats"')) == [
+        "Pelican boats of the harbour master charge in full."
+    ]
+    assert texts(search(client, q='"pelican master"')) == []
+
+
 def test_translations_are_searched_and_highlighted(client):
     [hit] = search(client, q="gifts wife")
     assert hit["lang"] == "ru" and hit["speaker"]["name"] == "Kremlin pool of RIA Novosti"
