@@ -59,8 +59,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     if settings.trusted_proxies:
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
+    app.json = api_core.JSONProvider(app)
     app.url_map.converters["id"] = api_core.IdConverter
 
     from service import metrics  # imported here, in the workers: see service.metrics

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import flask
+import orjson
 import psycopg
 from sqlalchemy import CheckConstraint, MetaData, create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
@@ -89,6 +90,7 @@ def make_engine(
         max_overflow=0,
         pool_timeout=GIVE_UP_AFTER,
         connect_args=connect_args,
+        json_deserializer=orjson.loads,  # the documents PostgreSQL builds for reads and searches
     )
     event.listen(engine, "checkout", _replace_if_closed)
     return engine.execution_options(postgresql_readonly=True) if read_only else engine

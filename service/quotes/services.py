@@ -1,8 +1,8 @@
 """Quote queries and changes. Functions take a session and never commit."""
 
-import json
 from collections.abc import Iterable
 
+import orjson
 from flask_smorest import abort
 from sqlalchemy import (
     BigInteger,
@@ -129,7 +129,7 @@ def quote_document(session: Session, quote_id: int) -> dict:
     if row is None:
         get_quote(session, quote_id)  # answers 308 or 404
         return quote_document(session, quote_id)  # stored since the first statement
-    return json.loads(row[0])
+    return orjson.loads(row[0])
 
 
 def get_quote(session: Session, quote_id: int) -> Quote:
