@@ -78,10 +78,8 @@ def migrate():
 
 
 @cli.command(with_appcontext=False)
-@click.option(
-    "--stop-with-parent", is_flag=True, hidden=True, help="Stop when the process that started it exits."
-)
-def indexer(stop_with_parent: bool):
+@click.option("--stop-with-parent", type=int, hidden=True, help="Stop once this process (its starter) exits.")
+def indexer(stop_with_parent: int | None):
     """Keep the search index in ONRECORD_INDEX_DIR in step with the database: build it
     if there is none (or it cannot be trusted), then apply every change as it commits,
     until stopped. `onrecord serve` runs it; a crashed indexer is started again."""

@@ -37,17 +37,16 @@ def reindex(url: str, index_dir: Path) -> Path:
         engine.dispose()
 
 
-def _follow_until_stopped(url: str, index_dir: Path) -> None:
+def _follow_until_stopped(url: str, index_dir: Path, supervisor: int) -> None:
     """The indexer process: take the index's lock (one writer), then follow the feed
-    until SIGTERM or SIGINT, or until its supervisor is gone."""
+    until SIGTERM or SIGINT, or until its supervisor (that process id) is gone."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s [indexer %(process)d] %(message)s")
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    parent_gone = _parent_watch()
 
     def stopping() -> bool:
-        return stop.is_set() or parent_gone()
+        return stop.is_set() or _orphaned(supervisor)
 
     index_dir.mkdir(parents=True, exist_ok=True)
     with open(index_dir / "indexer.lock", "a") as lock:
@@ -60,17 +59,17 @@ def _follow_until_stopped(url: str, index_dir: Path) -> None:
             engine.dispose()
 
 
-def _parent_watch():
-    """A check that is true once the process that started this one has exited (a parent
-    killed with SIGKILL cannot say so: its children are handed to another process)."""
-    parent = os.getppid()
-    return lambda: os.getppid() != parent
+def _orphaned(parent: int | None) -> bool:
+    """Whether the process that started this one, `parent`, has exited (a parent killed
+    with SIGKILL cannot say so: its children are handed to another process)."""
+    return parent is not None and os.getppid() != parent
 
 
 def _locked(lock, stopping) -> bool:
     """Wait for the exclusive lock on `lock` (another indexer on this directory holds it)
     until `stopping()`; whether it was taken. A blocking flock would outlast SIGTERM:
     Python retries the call after the handler runs."""
+    waiting = False
     while True:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -78,43 +77,56 @@ def _locked(lock, stopping) -> bool:
         except BlockingIOError:
             if stopping():
                 return False
+            if not waiting:
+                log.info("another indexer holds %s; waiting for it", lock.name)
+                waiting = True
             time.sleep(CHECK_EVERY)
 
 
-def supervise(url: str, index_dir: Path, stop_with_parent: bool = False) -> None:
+def supervise(url: str, index_dir: Path, parent: int | None = None) -> None:
     """Run the indexer in a child process, and start it again whenever it dies (a crash,
-    a kill -9), until SIGTERM or SIGINT, or, with `stop_with_parent`, until the process
-    that started this one has exited."""
+    a kill -9), until SIGTERM or SIGINT, or until `parent` (a process id: the process
+    that started this one) has exited."""
     context = multiprocessing.get_context("spawn")
     stopping = threading.Event()
-    parent_gone = _parent_watch() if stop_with_parent else lambda: False
-    child = None
-
-    def stop(*_):
-        stopping.set()
-        if child is not None and child.is_alive():
-            child.terminate()
-
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, stop)
-    while not stopping.is_set():
-        child = context.Process(target=_follow_until_stopped, args=(url, index_dir), name="onrecord-indexer")
+        signal.signal(signum, lambda *_: stopping.set())
+
+    def done() -> bool:
+        if _orphaned(parent) and not stopping.is_set():
+            log.warning("the process that started the search indexer has exited; stopping")
+            stopping.set()
+        return stopping.is_set()
+
+    while not done():
+        child = context.Process(
+            target=_follow_until_stopped, args=(url, index_dir, os.getpid()), name="onrecord-indexer"
+        )
         child.start()
-        while child.is_alive():
-            child.join(CHECK_EVERY)
-            if parent_gone() and not stopping.is_set():
-                log.warning("the process that started the search indexer has exited; stopping")
-                stop()
-        if not stopping.is_set():
+        _wait_for(child, done)
+        if not done():
             log.warning("the search indexer exited (%s); starting it again", child.exitcode)
             time.sleep(RESTART_AFTER)
+
+
+def _wait_for(child: multiprocessing.Process, done) -> None:
+    """Until `child` exits; once `done()`, stop it with SIGTERM, and with SIGKILL if it
+    has not stopped within half of STOP_WITHIN (an index build does not look up)."""
+    deadline = None
+    while child.is_alive():
+        child.join(CHECK_EVERY)
+        if deadline is None and done():
+            child.terminate()
+            deadline = time.monotonic() + STOP_WITHIN / 2
+        elif deadline is not None and time.monotonic() > deadline:
+            child.kill()
 
 
 @contextmanager
 def indexer_process(url: str):
     """`onrecord indexer` on this database beside the caller (`onrecord serve`), stopped on exit."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "service", "indexer", "--stop-with-parent"],
+        [sys.executable, "-m", "service", "indexer", "--stop-with-parent", str(os.getpid())],
         env=os.environ | {"DATABASE_URL": url},
     )
     try:

@@ -256,7 +256,7 @@ def test_a_serve_whose_indexer_waits_for_another_stops_whole(fresh_database, fee
     first = serve(fresh_database, feed_index_dir)
     try:
         second = serve(fresh_database, feed_index_dir)
-        indexer_pid(second)  # spawned, and waiting for the lock
+        eventually(lambda: "another indexer holds" in second.read_output())
         processes = descendants(second.process.pid)
         began = time.monotonic()
         second.stop()
