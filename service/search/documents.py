@@ -14,6 +14,7 @@ Each text is also indexed as its pairs of adjacent words, in a field of its own 
 Elasticsearch's `index_phrases` does): a phrase is then found from the postings of
 its pairs, instead of by reading the positions of both words in every quote that holds
 them. A phrase of two words in most quotes took 60 ms that way; as one pair, well under one.
+A word too long to index is skipped by the pairs, as it is by a phrase typed with it.
 
 FORMAT names this file's schema and analysers: change it whenever they change, and an
 index built with another format is rebuilt when the service starts.
@@ -30,7 +31,9 @@ from tantivy import Filter, TextAnalyzerBuilder, Tokenizer
 
 FORMAT = "3"
 
-MAX_TOKEN_LENGTH = 40
+# Bytes of UTF-8: a longer word is not indexed (a hash, a run of CJK text the word
+# splitter cannot break). 80 keeps Russian words of up to 40 letters, two bytes each.
+MAX_TOKEN_LENGTH = 80
 # Field name -> Snowball stemmer (None: unstemmed). The field's analyser has its name.
 TEXT_FIELDS = {"english": "english", "russian": "russian", "plain": None}
 FIELD_OF_LANGUAGE = {"en": "english", "ru": "russian"}

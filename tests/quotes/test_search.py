@@ -59,6 +59,12 @@ def test_longer_phrases_need_their_words_in_that_order(client):
     assert texts(search(client, q='"pelican master"')) == []
 
 
+def test_long_russian_words_are_found(client):
+    said = "Это человеконенавистничество, сказал он."  # 24 letters: 48 bytes
+    post(client, QUOTE | {"text": said, "lang": "ru"})
+    assert texts(search(client, q="человеконенавистничество")) == [said]
+
+
 def test_translations_are_searched_and_highlighted(client):
     [hit] = search(client, q="gifts wife")
     assert hit["lang"] == "ru" and hit["speaker"]["name"] == "Kremlin pool of RIA Novosti"
