@@ -31,8 +31,8 @@ from tantivy import Filter, TextAnalyzerBuilder, Tokenizer
 
 FORMAT = "3"
 
-# Bytes of UTF-8: a longer word is not indexed (a hash, a run of CJK text the word
-# splitter cannot break). 80 keeps Russian words of up to 40 letters, two bytes each.
+# Bytes of UTF-8: a word this long or longer is not indexed (a hash, a run of CJK text
+# the word splitter cannot break). 80 keeps Russian words of up to 39 letters, two bytes each.
 MAX_TOKEN_LENGTH = 80
 # Field name -> Snowball stemmer (None: unstemmed). The field's analyser has its name.
 TEXT_FIELDS = {"english": "english", "russian": "russian", "plain": None}
