@@ -137,14 +137,6 @@ def corpus(database_url: str) -> tuple[ConnectionPerThread, int]:
     return database, database.fetch("SELECT count(*) FROM quotes")[0][0]
 
 
-def bare_sql(statement) -> tuple[str, dict]:
-    """A SQLAlchemy statement as the SQL text and parameters psycopg runs."""
-    from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
-
-    compiled = statement.compile(dialect=PGDialect_psycopg())
-    return str(compiled), compiled.params
-
-
 def psycopg_url(url: str) -> str:
     """A DATABASE_URL as psycopg takes it."""
     from service.config import normalise_database_url

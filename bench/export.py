@@ -23,9 +23,11 @@ from pathlib import Path
 
 import psycopg
 import requests
-from common import bare_sql, corpus, psycopg_url, serving
+from common import corpus, psycopg_url, serving
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 
+from service.db import driver_sql
 from service.exports.services import FORMATS, NO_JIT, PARTITION, _matching, export_query
 from service.quotes.models import Quote
 
@@ -59,12 +61,14 @@ class Transfer:
 def export_statement(filters: dict, fmt: str) -> tuple[str, dict]:
     """The SQL `GET /v1/export` runs for these filters in `fmt` (see
     `service.exports.services`; without `q` its filters need no session)."""
-    return bare_sql(export_query(None, filters, fmt))
+    return driver_sql(export_query(None, filters, fmt), PGDialect_psycopg())
 
 
 def count_statement(filters: dict) -> tuple[str, dict]:
     """How many quotes that export holds."""
-    return bare_sql(select(func.count()).select_from(Quote).where(*_matching(None, filters)))
+    return driver_sql(
+        select(func.count()).select_from(Quote).where(*_matching(None, filters)), PGDialect_psycopg()
+    )
 
 
 def over_http(base: str, fmt: str, filters: dict) -> Transfer:

@@ -21,9 +21,10 @@ import flask
 import orjson
 import psycopg
 from sqlalchemy import CheckConstraint, MetaData, create_engine, event, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql import ClauseElement
 
 from service.api import view_method
 from service.config import normalise_database_url
@@ -156,6 +157,15 @@ def one_driver_statement(session: Session) -> Iterator[psycopg.Connection]:
         else:
             connection.autocommit = False
         pooled.close()
+
+
+def driver_sql(statement: ClauseElement, dialect: Dialect) -> tuple[str, dict]:
+    """A SQLAlchemy statement as the SQL text and parameters psycopg runs, compiled by
+    `dialect` (a connection's, or psycopg's PostgreSQL dialect). The parameters are the
+    statement's values as they are: SQLAlchemy's type processing (a JSON or Enum
+    parameter's) is not applied."""
+    compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    return str(compiled), compiled.params
 
 
 def _own_engine(session: Session) -> Engine | None:

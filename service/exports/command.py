@@ -1,7 +1,7 @@
 """`onrecord export`: the quotes matching the list filters, to a file or stdout, with progress."""
 
 import sys
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 
 from sqlalchemy.orm import Session
 
@@ -23,9 +23,10 @@ def export_quotes(url: str, filters: dict, fmt: str, output: str) -> int:
             else stack.enter_context(open(output, "w", encoding="utf-8", newline=""))
         )
         progress = Progress(output if output != "-" else "export", count_quotes(session, args), unit="quote")
-        for text, count in exported(session, args, fmt):
-            out.write(text)
-            progress.update(count)
+        with closing(exported(session, args, fmt)) as chunks:  # its reader stops before the session closes
+            for text, count in chunks:
+                out.write(text)
+                progress.update(count)
         progress.close()
         out.flush()
     engine.dispose()

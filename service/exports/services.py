@@ -1,13 +1,21 @@
 """Quotes out, in the import format: NDJSON (one `POST /v1/quotes` body per line) or the
-import's CSV columns. Rows stream from a server-side cursor, a partition at a time."""
+import's CSV columns. Rows stream from a server-side cursor, a partition at a time, the
+next partition fetched while the worker sends the last one."""
 
 import csv
 import io
-from collections.abc import Iterator
+import queue
+import threading
+from collections.abc import Generator, Iterator
+from contextlib import closing
+from typing import TypeVar
 
+import psycopg
+from psycopg.rows import scalar_row
 from sqlalchemy import Select, func, literal_column, select, text, true
 from sqlalchemy.orm import Session
 
+from service.db import driver_sql
 from service.exports.documents import CSV_PARTS, QUOTE_CSV, QUOTE_JSON, SPEAKER_JSON, SPEAKER_VALUES
 from service.imports.formats import CSV_COLUMNS
 from service.quotes.models import Quote
@@ -16,12 +24,16 @@ from service.speakers.models import Speaker
 
 FORMATS = ("ndjson", "csv")
 PARTITION = 1000
+FIRST_PARTITION = 100  # so that the first chunk leaves sooner
+READ_AHEAD = 1  # partitions fetched and waiting to be sent (the reader may hold one more)
 UTF8_BOM = "\ufeff"  # spreadsheets read the file as UTF-8 only when it says so
 LINE_END = {"ndjson": "\n", "csv": "\r\n"}
 # JIT compiling the export's plan (its cost is in the millions at a million quotes) took
 # a third of a second before the first row, and the time is in the text functions.
 NO_JIT = text("SET LOCAL jit = off")
 _SPEAKERS = Speaker.__table__.alias("s")
+_DONE = object()
+T = TypeVar("T")
 
 
 def _labelled(columns: dict[str, str]) -> list:
@@ -63,12 +75,68 @@ def export_query(session: Session | None, args: dict, fmt: str) -> Select:
     return _STATEMENTS[fmt].where(*_matching(session, args)).order_by(Quote.id)
 
 
-def quote_texts(session: Session, args: dict, fmt: str) -> Iterator[list[str]]:
-    """The matching quotes as texts in `fmt`, in id order, a partition at a time,
-    fetched from a server-side cursor so memory stays flat."""
+def quote_texts(session: Session, args: dict, fmt: str) -> Generator[list[str], None, None]:
+    """The matching quotes as texts in `fmt`, in id order, a partition at a time (the
+    first one smaller, so that sending starts sooner). From a server-side cursor in the
+    session's transaction, so that memory stays flat and each FETCH is a statement with
+    a deadline of its own however slow the client; through psycopg's own cursor, without
+    SQLAlchemy's result layer; and read ahead, so that PostgreSQL fetches the next
+    partition while the caller sends this one. Closing this generator stops the reader
+    before it returns: close it before the session."""
     session.execute(NO_JIT)
-    result = session.execute(export_query(session, args, fmt), execution_options={"yield_per": PARTITION})
-    yield from result.scalars().partitions()
+    connection = session.connection()
+    sql, params = driver_sql(export_query(session, args, fmt), connection.dialect)
+    driver: psycopg.Connection = connection.connection.driver_connection
+    try:
+        with driver.cursor("export", row_factory=scalar_row) as cursor:
+            cursor.execute(sql, params)
+            yield from read_ahead(_partitions(cursor))
+    finally:
+        # SQLAlchemy saw no error: told now that the server went away, it neither rolls
+        # back on this connection (which would raise as the session closes) nor pools it.
+        if driver.closed:
+            connection.invalidate()
+
+
+def _partitions(cursor: psycopg.ServerCursor) -> Iterator[list[str]]:
+    size = FIRST_PARTITION
+    while texts := cursor.fetchmany(size):
+        yield texts
+        size = PARTITION
+
+
+def read_ahead(items: Iterator[T]) -> Generator[T, None, None]:
+    """`items`, taken by a thread of their own (a greenlet under gevent, which patches
+    threading) up to READ_AHEAD + 1 items ahead of the caller, so that memory stays
+    bounded and a caller that stops taking stops the thread. What the thread raises is
+    raised here. However this generator ends (exhausted, raising, or closed early), the
+    thread is stopped and joined first: whatever `items` uses is free again then."""
+    ahead = queue.Queue(READ_AHEAD)
+    stopping = threading.Event()
+
+    def take() -> None:
+        try:
+            for item in items:
+                ahead.put(item)
+                if stopping.is_set():
+                    break
+        except BaseException as error:  # the caller ends with it: the body is cut short
+            ahead.put(error)
+        ahead.put(_DONE)
+
+    reader = threading.Thread(target=take, name="read-ahead", daemon=True)
+    reader.start()
+    item = None
+    try:
+        while (item := ahead.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stopping.set()
+        while item is not _DONE:  # the reader stops after its current fetch and put: take them
+            item = ahead.get()
+        reader.join()
 
 
 def csv_header() -> str:
@@ -83,12 +151,14 @@ def csv_text(rows) -> str:
     return buffer.getvalue()
 
 
-def exported(session: Session, args: dict, fmt: str) -> Iterator[tuple[str, int]]:
-    """(text, quotes in it) chunks of the export in `fmt`, the header first for CSV."""
+def exported(session: Session, args: dict, fmt: str) -> Generator[tuple[str, int], None, None]:
+    """(text, quotes in it) chunks of the export in `fmt`, the header first for CSV.
+    Closing it closes `quote_texts`: close it before the session."""
     header = csv_header() if fmt == "csv" else ""  # sent with the first quotes: after the query ran
     end = LINE_END[fmt]
-    for texts in quote_texts(session, args, fmt):
-        yield header + end.join(texts) + end, len(texts)
-        header = ""
+    with closing(quote_texts(session, args, fmt)) as partitions:
+        for texts in partitions:
+            yield header + end.join(texts) + end, len(texts)
+            header = ""
     if header:
         yield header, 0

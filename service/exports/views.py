@@ -1,5 +1,8 @@
 """/v1/export: every quote matching the list filters, streamed as NDJSON or CSV."""
 
+from collections.abc import Generator
+from contextlib import closing
+
 import flask
 from flask.views import MethodView
 
@@ -38,11 +41,17 @@ class Export(MethodView):
         same quotes, speakers, sources, citations and translations."""
         fmt = args.pop("format", None) or _negotiated_format()
         session = db.session()
-        chunks = (text for text, _ in exported(session, args, fmt))
-        response = streamed(chunks, CSV if fmt == "csv" else NDJSON)
+        response = streamed(_texts(exported(session, args, fmt)), CSV if fmt == "csv" else NDJSON)
         if fmt == "csv":
             response.headers["Content-Disposition"] = 'attachment; filename="quotes.csv"'
         return response
+
+
+def _texts(chunks: Generator[tuple[str, int], None, None]) -> Generator[str, None, None]:
+    """The export's texts; closing this closes the export."""
+    with closing(chunks):
+        for text, _ in chunks:
+            yield text
 
 
 def _negotiated_format() -> str:

@@ -1,20 +1,21 @@
 """Streamed responses (the import's per-line report, the export) that use the request's
 database session while they are sent."""
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 import flask
 
 from service import db
 
 
-def streamed(chunks: Iterator[str], mimetype: str) -> flask.Response:
+def streamed(chunks: Generator[str, None, None], mimetype: str) -> flask.Response:
     """A response sending `chunks` as they are made, with the request's database session.
     Once the first chunk is made, the response owns that session and closes it when it is
     closed (sent, cut short, or never sent, as for HEAD): the request's teardown and
     commit run before the body is sent (Flask pushes the request's context again only to
     send it), and would end the transaction an export's server-side cursor or an atomic
-    import lives in."""
+    import lives in. `chunks` is closed first, so that what it runs on that session (an
+    export's reader) has stopped before the session closes."""
     session = db.session()
     # The first chunk is made now, so that the database away or a statement past its
     # deadline gets the request its 503 like any other (the teardown closes the session
@@ -28,5 +29,8 @@ def streamed(chunks: Iterator[str], mimetype: str) -> flask.Response:
         yield from chunks
 
     response = flask.Response(flask.stream_with_context(body()), mimetype=mimetype)
+    # Closed explicitly: a HEAD never starts `body`, so closing the response would not
+    # reach `chunks`, whose reader could still hold the connection the session rolls back.
+    response.call_on_close(chunks.close)
     response.call_on_close(session.close)
     return response
