@@ -4,6 +4,7 @@ next partition fetched while the worker sends the last one."""
 
 import csv
 import io
+import logging
 import queue
 import threading
 from collections.abc import Generator, Iterator
@@ -33,6 +34,7 @@ LINE_END = {"ndjson": "\n", "csv": "\r\n"}
 NO_JIT = text("SET LOCAL jit = off")
 _SPEAKERS = Speaker.__table__.alias("s")
 _DONE = object()
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
@@ -87,15 +89,26 @@ def quote_texts(session: Session, args: dict, fmt: str) -> Generator[list[str], 
     connection = session.connection()
     sql, params = driver_sql(export_query(session, args, fmt), connection.dialect)
     driver: psycopg.Connection = connection.connection.driver_connection
+    cursor = driver.cursor("export", row_factory=scalar_row)
     try:
-        with driver.cursor("export", row_factory=scalar_row) as cursor:
-            cursor.execute(sql, params)
-            yield from read_ahead(_partitions(cursor))
+        cursor.execute(sql, params)
+        yield from read_ahead(_partitions(cursor))
     finally:
+        _close(cursor)
         # SQLAlchemy saw no error: told now that the server went away, it neither rolls
         # back on this connection (which would raise as the session closes) nor pools it.
         if driver.closed:
             connection.invalidate()
+
+
+def _close(cursor: psycopg.ServerCursor) -> None:
+    """Close the export's cursor. A CLOSE that fails (the connection lost as it ran) is
+    logged, not raised: the session's rollback, or the connection's end, ends the cursor
+    anyway, and whoever is closing the export goes on to close the session."""
+    try:
+        cursor.close()
+    except psycopg.Error as error:
+        log.warning("the export's cursor was not closed: %s", error)
 
 
 def _partitions(cursor: psycopg.ServerCursor) -> Iterator[list[str]]:
@@ -106,20 +119,25 @@ def _partitions(cursor: psycopg.ServerCursor) -> Iterator[list[str]]:
 
 
 def read_ahead(items: Iterator[T]) -> Generator[T, None, None]:
-    """`items`, taken by a thread of their own (a greenlet under gevent, which patches
-    threading) up to READ_AHEAD + 1 items ahead of the caller, so that memory stays
-    bounded and a caller that stops taking stops the thread. What the thread raises is
-    raised here. However this generator ends (exhausted, raising, or closed early), the
-    thread is stopped and joined first: whatever `items` uses is free again then."""
+    """`items`, the first taken here and the others by a thread of their own (a greenlet
+    under gevent, which patches threading), started when the caller asks for the second:
+    a caller that takes one (a HEAD's first chunk) starts none. The thread keeps up to
+    READ_AHEAD + 1 items ahead of the caller, so that memory stays bounded and a caller
+    that stops taking stops it, and checks for a stop before taking each. What it
+    raises is raised here. However this generator ends (exhausted, raising, or closed
+    early), the thread is stopped and joined first, after the item it is taking (a
+    FETCH runs to its end): whatever `items` uses is free again then."""
+    first = next(items, _DONE)
+    if first is _DONE:
+        return
+    yield first
     ahead = queue.Queue(READ_AHEAD)
     stopping = threading.Event()
 
     def take() -> None:
         try:
-            for item in items:
+            while not stopping.is_set() and (item := next(items, _DONE)) is not _DONE:
                 ahead.put(item)
-                if stopping.is_set():
-                    break
         except BaseException as error:  # the caller ends with it: the body is cut short
             ahead.put(error)
         ahead.put(_DONE)
@@ -134,7 +152,7 @@ def read_ahead(items: Iterator[T]) -> Generator[T, None, None]:
             yield item
     finally:
         stopping.set()
-        while item is not _DONE:  # the reader stops after its current fetch and put: take them
+        while item is not _DONE:  # the reader stops after the item it is taking: take them
             item = ahead.get()
         reader.join()
 

@@ -28,9 +28,14 @@ def streamed(chunks: Generator[str, None, None], mimetype: str) -> flask.Respons
         yield first
         yield from chunks
 
+    def close() -> None:
+        # `chunks` explicitly: a HEAD never starts `body`, so closing the response would
+        # not reach it. The session even if closing `chunks` raises.
+        try:
+            chunks.close()
+        finally:
+            session.close()
+
     response = flask.Response(flask.stream_with_context(body()), mimetype=mimetype)
-    # Closed explicitly: a HEAD never starts `body`, so closing the response would not
-    # reach `chunks`, whose reader could still hold the connection the session rolls back.
-    response.call_on_close(chunks.close)
-    response.call_on_close(session.close)
+    response.call_on_close(close)
     return response

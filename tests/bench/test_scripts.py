@@ -20,7 +20,7 @@ QUOTES = 2_000
 QUICK_RUNS = {
     "search.py": ["--requests", "20"],
     "verify.py": ["--phrases", "20", "--duration", "2", "--connections", "4"],
-    "datasette_peer.py": ["--duration", "2", "--clients", "4"],
+    "datasette_peer.py": ["--duration", "2", "--clients", "4", "--rounds", "2"],
     "load.py": ["--duration", "2", "--clients", "4"],
     "servers.py": ["--duration", "2", "--clients", "4", "--slow", "10"],
     "export.py": [],

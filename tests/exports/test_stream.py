@@ -13,6 +13,7 @@ import io
 import json
 import os
 import socket
+import threading
 import time
 from contextlib import contextmanager
 
@@ -21,7 +22,7 @@ import requests
 from sqlalchemy import text
 
 from service.db import make_engine
-from service.exports.services import PARTITION
+from service.exports.services import PARTITION, READ_AHEAD, read_ahead
 from tests.exports.test_live import eventually_none_idle_in_transaction
 from tests.imports.test_cli import onrecord
 from tests.test_cli import Serving, environment
@@ -142,3 +143,55 @@ def worker_threads(server: Serving) -> int:
                 if "serve" in cmdline.read():
                     return len(os.listdir(f"/proc/{pid}/task"))
     raise AssertionError("no gunicorn worker")
+
+
+class Parts:
+    """An iterator of `count` parts that records how many were taken, each taking
+    `seconds` (a FETCH), failing at part `fail_at` if given."""
+
+    def __init__(self, count: int, seconds: float = 0.0, fail_at: int | None = None):
+        self.count, self.seconds, self.fail_at, self.taken = count, seconds, fail_at, 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> int:
+        if self.taken == self.count:
+            raise StopIteration
+        time.sleep(self.seconds)
+        self.taken += 1
+        if self.taken == self.fail_at:
+            raise RuntimeError("the database went away")
+        return self.taken
+
+
+def readers() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == "read-ahead"]
+
+
+def test_a_stream_read_for_its_first_part_alone_starts_no_reader():
+    parts = Parts(10)
+    stream = read_ahead(parts)
+    assert next(stream) == 1
+    stream.close()  # a HEAD: the first chunk made, the body never sent
+    assert parts.taken == 1 and not readers()
+
+
+def test_a_stream_closed_midway_has_stopped_its_reader_when_the_close_returns():
+    parts = Parts(1000, seconds=0.01)
+    stream = read_ahead(parts)
+    assert [next(stream) for _ in range(3)] == [1, 2, 3]
+    stream.close()  # a client gone
+    taken = parts.taken
+    assert not readers()
+    time.sleep(0.1)
+    assert parts.taken == taken <= 3 + READ_AHEAD + 2  # no more taken, and few ahead
+
+
+def test_a_stream_gives_every_part_in_order_and_raises_what_its_reader_raised():
+    assert list(read_ahead(Parts(50))) == list(range(1, 51))
+    stream = read_ahead(Parts(50, fail_at=5))
+    assert [next(stream) for _ in range(4)] == [1, 2, 3, 4]
+    with pytest.raises(RuntimeError, match="went away"):
+        next(stream)
+    assert not readers()
