@@ -13,6 +13,8 @@ from werkzeug.routing import IntegerConverter
 from service.errors import PROBLEM_MIMETYPE, ProblemSchema
 from service.fields import MAX_ID
 
+# Where every API path starts: rate limits, keys and the spec's scopes apply under it.
+API_PREFIX = "/v1/"
 # Request bodies every JSON endpoint accepts; other views declare their own.
 JSON_TYPES = frozenset({"application/json"})
 

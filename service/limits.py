@@ -15,6 +15,7 @@ from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
+from service.api import API_PREFIX
 from service.auth.access import resolved_key, sends_credentials
 from service.config import Settings
 from service.errors import problem
@@ -38,7 +39,7 @@ def _address() -> str:
 
 def _exempt() -> bool:
     """Liveness, readiness and the docs are never limited."""
-    return not flask.request.path.startswith("/v1/")
+    return not flask.request.path.startswith(API_PREFIX)
 
 
 class RateLimits:

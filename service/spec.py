@@ -10,6 +10,7 @@ import flask
 import marshmallow as ma
 from apispec import APISpec, BasePlugin
 
+from service.api import API_PREFIX
 from service.auth.access import required_scope
 from service.db import MIN_POSITION_HEADER, POSITION_HEADER
 
@@ -115,7 +116,7 @@ class OperationsPlugin(BasePlugin):
         view = self.app.view_functions[rule.endpoint]
         for method, operation in operations.items():
             operation["operationId"] = OPERATION_IDS.get((method, path)) or _derived_id(method, path)
-            scope = required_scope(view, method) if path.startswith("/v1/") else None
+            scope = required_scope(view, method) if path.startswith(API_PREFIX) else None
             operation["security"] = _security(scope)
             described = operation.get("description")
             operation["description"] = f"{described}\n\n{ACCESS[scope]}" if described else ACCESS[scope]

@@ -6,12 +6,13 @@ No key, an unknown or a revoked one: 401. A key without the scope: 403."""
 import flask
 
 from service import db
+from service.api import API_PREFIX
 from service.auth.models import ApiKey
 from service.auth.services import key_for_secret
 from service.errors import problem
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
-GUARDED_PATHS = ("/v1/", "/metrics")  # /metrics is a read like any other
+GUARDED_PATHS = (API_PREFIX, "/metrics")  # /metrics is a read like any other
 CHALLENGE = 'Bearer realm="OnRecord"'
 
 

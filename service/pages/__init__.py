@@ -9,6 +9,7 @@ import flask
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_wtf.csrf import CSRFProtect
 
+from service.api import API_PREFIX
 from service.config import Settings
 from service.pages import extract, views
 from service.pages.present import FILTERS
@@ -18,7 +19,6 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
-API_PREFIX = "/v1/"
 csrf = CSRFProtect()
 __all__ = ["extract", "init_app", "views"]  # the modules whose routes make up `blp`
 
