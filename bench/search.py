@@ -66,6 +66,7 @@ def main() -> None:
     http = requests.Session()
     with serving(args.server, args.database) as base:
         index = SearchIndex(lambda: Settings().index_dir_for(args.database))
+        print(f"the index: {index.searcher().num_segments} segments")  # each costs every search
 
         def get(query: dict) -> None:
             http.get(f"{base}/v1/quotes", params=query, timeout=60).raise_for_status()

@@ -31,7 +31,11 @@ WAIT_STEP = 0.02
 CURRENT = "current"
 GENERATIONS = "generations"
 POSITION_FILE = "position.json"
-WRITER_HEAP_BYTES = 64_000_000
+WRITER_HEAP_BYTES = 64_000_000  # the indexer's, which commits a few changes at a time
+# A build's: segments of some 2.4 million quotes (the 1M benchmark corpus is one). A
+# search visits every segment: at 64 MB the 1M corpus was ten, and bench/search.py's
+# queries cost the index about a fifth more than on one.
+BUILD_HEAP_BYTES = 1_000_000_000
 
 
 class IndexUnavailable(RuntimeError):
@@ -130,9 +134,9 @@ def remove_others(index_dir: Path, generation: Path) -> None:
             shutil.rmtree(other, ignore_errors=True)
 
 
-def writer(index: tantivy.Index) -> tantivy.IndexWriter:
+def writer(index: tantivy.Index, heap_bytes: int = WRITER_HEAP_BYTES) -> tantivy.IndexWriter:
     """The index's writer, for the indexer alone (one thread: the machine is shared)."""
-    return index.writer(WRITER_HEAP_BYTES, 1)
+    return index.writer(heap_bytes, 1)
 
 
 class SearchIndex:

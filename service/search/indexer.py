@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from service.search import documents, feed
 from service.search.index import (
+    BUILD_HEAP_BYTES,
     IndexUnavailable,
     Position,
     current_path,
@@ -56,7 +57,7 @@ def build(engine: Engine, index_dir: Path, progress=None) -> Path:
     """Build a new generation of the index from every quote, beside the current one,
     and switch to it; its path. `progress(count)` is called as quotes are added."""
     generation, index = new_generation(index_dir)
-    index_writer = writer(index)
+    index_writer = writer(index, BUILD_HEAP_BYTES)
     with _snapshot(engine) as connection:
         lsn = _lsn(connection)
         horizon = feed.snapshot_xmin(connection)

@@ -8,9 +8,10 @@ translated in.
 
 Bounded: the text is normalised (NFKC: full-width and other compatibility forms
 become plain letters; invisible format characters are dropped), terms that analyse
-the same are kept once, a typed-in-part word expands to at most PREFIX_EXPANSIONS
-words of the index, and a query with more than MAX_TERMS distinct terms or MAX_WORDS
-words is refused (400): its cost would grow with its length.
+the same are kept once, a typed-in-part word expands to at most the first 50 words
+of each field that start with it (tantivy's bound for a phrase prefix), and a query
+with more than MAX_TERMS distinct terms or MAX_WORDS words is refused (400): its cost
+would grow with its length.
 """
 
 import re
