@@ -6,6 +6,7 @@ import time
 
 import requests
 
+from tests.conftest import new_key
 from tests.test_cli import Serving, environment
 
 
@@ -64,3 +65,31 @@ def test_slow_clients_hold_no_request_thread(database_url, engine):
         slow.join()
         server.stop()
     assert max(slowest.values()) < 1.0, slowest
+
+
+def test_slow_bodies_of_keyed_requests_hold_no_database_connection(database_url, engine):
+    """Checking a key reads the database before the body is read: that connection goes
+    back to the pool at once, or a few keyed clients sending their bodies slowly would
+    take every connection and turn the next requests away with 503s."""
+    secret = new_key(database_url, "read")
+    server = Serving(environment(DATABASE_URL=database_url, ONRECORD_DB_POOL_SIZE="1"))  # 2 connections
+    sockets = []
+    try:
+        for _ in range(4):
+            sock = socket.create_connection(("127.0.0.1", server.port))
+            sock.sendall(
+                b"POST /v1/verify HTTP/1.1\r\nHost: onrecord\r\nContent-Type: application/json\r\n"
+                + f"Authorization: Bearer {secret}\r\nContent-Length: 1000\r\n\r\n".encode()
+                + b'{"text": "'
+            )
+            sockets.append(sock)
+        time.sleep(1)  # the keys are looked up; the bodies stay unfinished
+        started = time.monotonic()
+        response = requests.get(server.base + "/v1/quotes", params={"limit": 1}, timeout=10)
+        waited = time.monotonic() - started
+    finally:
+        for sock in sockets:
+            sock.close()
+        server.stop()
+    assert response.status_code == 200, response.text
+    assert waited < 1.0

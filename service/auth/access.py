@@ -30,7 +30,11 @@ def requires(scope: str):
 def required_scope(view, method: str) -> str:
     """The scope a view function (or a MethodView's method) needs: `read` for reads,
     `write` for the rest, unless it declares another with `requires`."""
-    handler = getattr(getattr(view, "view_class", None), method.lower(), view)
+    view_class = getattr(view, "view_class", None)
+    name = method.lower()
+    if name == "head" and not hasattr(view_class, "head"):
+        name = "get"  # as flask's MethodView answers a HEAD
+    handler = getattr(view_class, name, view)
     default = "read" if method.upper() in READ_METHODS else "write"
     return getattr(handler, "required_scope", default)
 
@@ -71,8 +75,18 @@ def resolved_key() -> ApiKey | None:
     case, spaces around the secret ignored), or None: looked up once per request."""
     if "api_key" not in flask.g:
         secret = _bearer_token(flask.request)
-        flask.g.api_key = key_for_secret(db.session(), secret) if secret else None
+        flask.g.api_key = _looked_up(secret) if secret else None
     return flask.g.api_key
+
+
+def _looked_up(secret: str) -> ApiKey | None:
+    """The key with this secret, read in a transaction of its own. A key is checked
+    before the body is read: ending the transaction hands its connection back to the
+    pool, so that clients sending their bodies slowly do not hold every connection."""
+    session = db.session()
+    key = key_for_secret(session, secret)
+    session.commit()  # keeps `key` loaded (expire_on_commit=False), unlike a rollback
+    return key
 
 
 def _bearer_token(request: flask.Request) -> str | None:

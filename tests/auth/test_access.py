@@ -3,6 +3,7 @@
 import pytest
 
 from service.app import create_app
+from service.auth.access import required_scope
 from service.config import Settings
 from tests.quotes.test_views import QUOTE
 
@@ -79,3 +80,12 @@ def test_reads_can_be_closed(database_url, keys, monkeypatch):
         assert closed.get("/metrics", headers=bearer(keys["read"])).status_code == 200
     finally:
         app.extensions["db"].engine.dispose()
+
+
+def test_every_head_needs_the_scope_of_its_get(client):
+    app = client.application
+    routes = [rule for rule in app.url_map.iter_rules() if "GET" in rule.methods]
+    assert any(rule.rule == "/v1/keys" for rule in routes)
+    for rule in routes:
+        view = app.view_functions[rule.endpoint]
+        assert required_scope(view, "HEAD") == required_scope(view, "GET"), rule.rule

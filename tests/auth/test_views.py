@@ -39,7 +39,14 @@ def test_a_key_created_over_http_works_once_and_stops_when_revoked(admin):
 @pytest.mark.parametrize("scope", ["read", "write", None])
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("get", "/v1/keys"), ("post", "/v1/keys"), ("get", "/v1/keys/x"), ("delete", "/v1/keys/x")],
+    [
+        ("get", "/v1/keys"),
+        ("head", "/v1/keys"),
+        ("post", "/v1/keys"),
+        ("get", "/v1/keys/x"),
+        ("head", "/v1/keys/x"),  # else a HEAD would tell which key names exist
+        ("delete", "/v1/keys/x"),
+    ],
 )
 def test_key_management_needs_the_admin_scope(client, keys, scope, method, path):
     response = getattr(client, method)(path, json={"name": "sneaky"}, headers=as_key(keys.get(scope)))
