@@ -30,6 +30,7 @@ from service.imports.ndjson import import_lines
 from service.imports.services import DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, MODES, ImportOptions
 from service.search.command import indexer_process, supervise
 from service.search.command import reindex as reindex_from
+from service.search.index import IndexUnavailable
 
 DEMO_FILE = Path(__file__).resolve().parent / "examples" / "kim-russia-2019.ndjson"
 
@@ -40,7 +41,8 @@ def cli():
 
 
 # Our commands do not run inside the app: `serve` must not build it in the master
-# process (its workers do), and the others only need the database.
+# process (its workers do), and the others only need the database (`export` builds it
+# for its search: `-q` reads the instance's index as the API does).
 
 
 @cli.command(with_appcontext=False)
@@ -283,9 +285,13 @@ def extract(files, url, publisher, published_at, lang, store, server, key):
 def export(fmt, output, **filters):
     """Export the quotes matching the filters of GET /v1/quotes, in the import format."""
     with ExitStack() as stack:
-        url = _database(Settings(), stack, exclusive=False)
+        settings = Settings()
+        url = _database(settings, stack, exclusive=False)
+        stack.enter_context(create_app(settings, url).app_context())
         try:
             count = export_quotes(url, filters, fmt, output)
         except ma.ValidationError as error:
             raise click.ClickException(f"invalid filters: {error.normalized_messages()}") from None
+        except IndexUnavailable as error:
+            raise click.ClickException(f"{error}: build it with `onrecord reindex`.") from None
     click.echo(f"{count} quotes exported", err=True)

@@ -33,10 +33,10 @@ def write_quotes(path, count: int, bad_lines: tuple[int, ...] = ()) -> None:
             file.write(json.dumps(body) + "\n")
 
 
-def onrecord(*args: str, url: str, stdin=None, cwd=None) -> subprocess.CompletedProcess:
+def onrecord(*args: str, url: str, stdin=None, cwd=None, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [ONRECORD, *args],
-        env=environment(DATABASE_URL=url),
+        env=environment(DATABASE_URL=url, **env),
         input=stdin,
         capture_output=True,
         text=True,
