@@ -42,6 +42,10 @@ SEARCH_INDEX_LAG = Gauge(
     multiprocess_mode="mostrecent",
 )
 IMPORT_LINES = Counter("onrecord_import_lines_total", "Import lines by outcome", ["outcome"])
+# Any method name reaches the app (and is answered 405): as a label, each would be a new
+# series, so anyone could grow /metrics without bound. The others share OTHER_METHOD.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+OTHER_METHOD = "other"
 
 
 # (method, route, status) -> its request counter and latency histogram: prometheus-client
@@ -53,7 +57,8 @@ def observe(response: flask.Response, seconds: float) -> None:
     """Count one answered request."""
     request = flask.request
     route = request.url_rule.rule if request.url_rule else "unmatched"
-    labels = (request.method, route, response.status_code)
+    method = request.method if request.method in METHODS else OTHER_METHOD
+    labels = (method, route, response.status_code)
     series = _SERIES.get(labels)
     if series is None:
         series = _SERIES[labels] = (REQUESTS.labels(*labels), LATENCY.labels(*labels[:2]))
