@@ -2,11 +2,12 @@
 database directly, or posted to a running service; with a progress bar."""
 
 import gzip
+import io
 import json
 import sys
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,10 +65,40 @@ def _count_lines(path: Path, opener) -> int | None:
     """The lines in the file, for the progress bar; None when a compressed file is cut
     short (the import says where)."""
     with opener(path, "rb") as stream:
+        counted = CountedLines(stream)
         try:
-            return sum(chunk.count(b"\n") for chunk in iter(lambda: stream.read(1024 * 1024), b""))
+            while counted.read(1024 * 1024):
+                pass
         except (EOFError, zlib.error, gzip.BadGzipFile):
             return None
+    return counted.lines
+
+
+class CountedLines(io.RawIOBase):
+    """A stream read through, counting its lines as they go by, a last one without a
+    line end too: what the progress shows, as lines read, is what its total counts."""
+
+    def __init__(self, stream: BinaryIO, counted: Callable[[int], None] | None = None):
+        self.stream, self.counted, self.lines, self.ended = stream, counted, 0, True
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.stream.read1(len(buffer))
+        if data:
+            self._count(data.count(b"\n"))
+            self.ended = data.endswith(b"\n")
+        elif not self.ended:
+            self._count(1)
+            self.ended = True
+        buffer[: len(data)] = data
+        return len(data)
+
+    def _count(self, lines: int) -> None:
+        self.lines += lines
+        if self.counted is not None:
+            self.counted(lines)
 
 
 class Progress:
@@ -118,13 +149,13 @@ class DatabaseTarget:
 
     def run(self, source: Input, options: ImportOptions, progress: Progress) -> Result:
         result = Result()
+        records = read_records(CountedLines(source.stream, progress.update), source.mimetype)
         with Session(self.engine) as session:
             try:
-                for outcome in import_records(session, read_records(source.stream, source.mimetype), options):
+                for outcome in import_records(session, records, options):
                     result.report.add(outcome)
                     if outcome.status == FAILED:
                         result.failures[outcome.line] = outcome.errors
-                    progress.update(1)
             except ImportStopped as stopped:
                 result.report.stop(stopped, rolled_back=options.mode == "atomic")
         return result
@@ -158,8 +189,8 @@ class ServerTarget:
 
 def _sent(source: Input, progress: Progress) -> Iterator[bytes]:
     """The body, a chunk at a time, counting lines as they leave."""
-    while chunk := source.stream.read(_CHUNK):
-        progress.update(chunk.count(b"\n"))
+    stream = CountedLines(source.stream, progress.update)
+    while chunk := stream.read(_CHUNK):
         yield chunk
 
 

@@ -82,6 +82,7 @@ def test_gzipped_csv_and_stdin(fresh_database, tmp_path):
 def test_import_through_a_running_server(fresh_database, tmp_path):
     path = tmp_path / "quotes.ndjson"
     write_quotes(path, 50, bad_lines=(3,))
+    path.write_text(path.read_text().removesuffix("\n"))  # the last line without a line end
     server = Serving(environment(DATABASE_URL=fresh_database))
     try:
         result = onrecord(
@@ -97,6 +98,7 @@ def test_import_through_a_running_server(fresh_database, tmp_path):
         server.stop()
     assert result.returncode == 1
     assert "49 created, 0 matched, 1 failed" in result.stdout
+    assert f"{path}: 50/50 lines" in result.stderr
     assert json.loads((tmp_path / "quotes.ndjson.failed.ndjson").read_text())["line"] == 3
 
 
@@ -197,3 +199,31 @@ def test_a_truncated_gzip_file_imports_what_it_holds_and_says_where_it_stopped(f
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     stopped = int(result.stdout.split("stopped at line ")[1].split(";")[0])
     assert 0 < count(fresh_database, "quotes") == stopped - 1 < 3000
+
+
+def csv_with_a_cell_over_two_lines_and_a_blank_line() -> bytes:
+    rows = (
+        "text,lang,kind,speaker,source_url\n"
+        "Hello,en,direct,Ivan Petrov,https://example.org/1\n"
+        '"Two\nlines",en,direct,Ivan Petrov,https://example.org/2\n'
+        "\n"
+        "Bye,en,direct,Ivan Petrov,https://example.org/3\n"
+    )
+    return gzip.compress(rows.encode())
+
+
+@pytest.mark.parametrize(
+    "name,content,lines",
+    [
+        ("last_line_unended.ndjson", lambda quotes: "\n".join(quotes[:4]).encode(), 4),
+        ("rows_and_lines.csv.gz", lambda _: csv_with_a_cell_over_two_lines_and_a_blank_line(), 6),
+        ("blank_lines.ndjson", lambda quotes: "\n".join(quotes[:5] + ["", ""] + quotes[5:11]).encode(), 13),
+    ],
+)
+def test_progress_ends_at_the_files_line_count(fresh_database, tmp_path, name, content, lines):
+    write_quotes(tmp_path / "quotes.ndjson", 11)
+    path = tmp_path / name
+    path.write_bytes(content((tmp_path / "quotes.ndjson").read_text().splitlines()))
+    result = onrecord("import", str(path), url=fresh_database)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{path}: {lines}/{lines} lines" in result.stderr
