@@ -6,7 +6,6 @@ import io
 import json
 import sys
 import time
-import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,7 +17,16 @@ from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from service.db import make_engine
-from service.imports.formats import CSV, NDJSON, FormatError, numbered_lines, read_records
+from service.imports.formats import (
+    CSV,
+    GZIP_ERRORS,
+    MAX_LINE_BYTES,
+    NDJSON,
+    FormatError,
+    not_gzip,
+    numbered_lines,
+    read_records,
+)
 from service.imports.report import FAILED, ImportReport, ImportStopped
 from service.imports.services import ImportOptions, import_records
 
@@ -69,7 +77,7 @@ def _count_lines(path: Path, opener) -> int | None:
         try:
             while counted.read(1024 * 1024):
                 pass
-        except (EOFError, zlib.error, gzip.BadGzipFile):
+        except GZIP_ERRORS:
             return None
     return counted.lines
 
@@ -135,10 +143,17 @@ class Progress:
 
 @dataclass
 class Result:
-    """An import's report, and every failed line's errors (for the failures file)."""
+    """An import's report, every failed line's errors (for the failures file), and why
+    it stopped early when it did and that is known."""
 
     report: ImportReport = field(default_factory=ImportReport)
     failures: dict[int, dict] = field(default_factory=dict)
+    stopped_because: str | None = None
+
+    def stop(self, stopped: ImportStopped, rolled_back: bool) -> None:
+        """Note where and why the import stopped (see `ImportReport.stop`)."""
+        self.report.stop(stopped, rolled_back)
+        self.stopped_because = stopped.reason
 
 
 class DatabaseTarget:
@@ -157,7 +172,7 @@ class DatabaseTarget:
                     if outcome.status == FAILED:
                         result.failures[outcome.line] = outcome.errors
             except ImportStopped as stopped:
-                result.report.stop(stopped, rolled_back=options.mode == "atomic")
+                result.stop(stopped, rolled_back=options.mode == "atomic")
         return result
 
 
@@ -175,9 +190,21 @@ class ServerTarget:
             "dry_run": str(options.dry_run).lower(),
         }
         headers = self.headers | {"Content-Type": source.mimetype, "Accept": "application/json"}
-        response = requests.post(
-            self.url, data=_sent(source, progress), params=params, headers=headers, timeout=None
-        )
+        atomic = options.mode == "atomic"
+        sent = Body(source, progress, abandon=atomic and not options.dry_run)
+        try:
+            response = requests.post(self.url, data=sent, params=params, headers=headers, timeout=None)
+        except ImportStopped as stopped:  # the upload abandoned: the server wrote nothing
+            result = Result()
+            result.stop(stopped, rolled_back=True)
+            return result
+        result = self._answer(response)
+        if sent.cut is not None and result.report.stopped_at is None:
+            result.stop(sent.cut, rolled_back=atomic)
+        return result
+
+    def _answer(self, response: requests.Response) -> Result:
+        """The server's report, or `FormatError` if it answered with anything else."""
         if response.status_code != 200:
             raise FormatError(f"{self.url} answered {response.status_code}: {response.text[:500]}")
         body = response.json()
@@ -187,11 +214,38 @@ class ServerTarget:
         return Result(report, {error["line"]: error["errors"] for error in body["errors"]})
 
 
-def _sent(source: Input, progress: Progress) -> Iterator[bytes]:
-    """The body, a chunk at a time, counting lines as they leave."""
-    stream = CountedLines(source.stream, progress.update)
-    while chunk := stream.read(_CHUNK):
-        yield chunk
+class Body:
+    """A file as a request body: whole lines, a chunk at a time, counted as they leave.
+
+    If the file stops being readable (a gzip file cut short), the body ends after the
+    last whole line, as the direct import stops before the line it cannot read, and
+    `cut` says where and why; with `abandon` (an atomic import that writes), the upload
+    is abandoned there instead, raising `ImportStopped`, so that the server writes nothing.
+    """
+
+    def __init__(self, source: Input, progress: Progress, abandon: bool):
+        self.stream = CountedLines(source.stream, progress.update)
+        self.abandon = abandon
+        self.cut: ImportStopped | None = None
+
+    def __iter__(self) -> Iterator[bytes]:
+        pending = bytearray()
+        try:
+            while chunk := self.stream.read(_CHUNK):
+                pending += chunk
+                end = pending.rfind(b"\n") + 1
+                if len(pending) - end > MAX_LINE_BYTES:  # too long to import anyway: not held back
+                    end = len(pending)
+                if end:
+                    yield bytes(pending[:end])
+                    del pending[:end]
+        except GZIP_ERRORS as error:
+            self.cut = not_gzip(self.stream.lines + 1, error)
+            if self.abandon:
+                raise self.cut from None
+            return
+        if pending:
+            yield bytes(pending)
 
 
 def import_file(name: str, options: ImportOptions, target) -> bool:
@@ -205,8 +259,10 @@ def import_file(name: str, options: ImportOptions, target) -> bool:
     report = result.report
     print(f"{name}: {report.created} created, {report.matched} matched, {report.failed} failed", flush=True)
     if report.stopped_at is not None:
+        why = f". {result.stopped_because}" if result.stopped_because else ""
         print(
-            f"{name}: stopped at line {report.stopped_at}; lines from there on were not written", flush=True
+            f"{name}: stopped at line {report.stopped_at}; lines from there on were not written{why}",
+            flush=True,
         )
     if result.failures:
         print(

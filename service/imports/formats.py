@@ -88,6 +88,7 @@ QUOTE_COLUMNS = tuple(c for c in CSV_COLUMNS if not c.startswith(("source_", "ci
 CITATION_COLUMNS = tuple(c for c in CSV_COLUMNS if c.startswith(("source_", "citation_")))
 TRANSLATION_COLUMNS = tuple(c for c in CSV_COLUMNS if c.startswith("translation_"))
 _READ_SIZE = 64 * 1024
+GZIP_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile)  # what reading a broken gzip stream raises
 
 
 class FormatError(ValueError):
@@ -138,8 +139,14 @@ def _readline(stream: BinaryIO, size: int, number: int) -> bytes:
     """The next line; `ImportStopped` at line `number` if the stream cannot be decompressed."""
     try:
         return stream.readline(size)
-    except (EOFError, zlib.error, gzip.BadGzipFile) as error:
-        raise ImportStopped(number, f"The body is not valid gzip from this line on ({error}).") from None
+    except GZIP_ERRORS as error:
+        raise not_gzip(number, error) from None
+
+
+def not_gzip(number: int, error: Exception) -> ImportStopped:
+    """An import stopping at line `number`: the body (or file) cannot be decompressed
+    from there on (`error`, one of GZIP_ERRORS, says why)."""
+    return ImportStopped(number, f"Not valid gzip from this line on ({error}).")
 
 
 def _skip_rest_of_line(stream: BinaryIO) -> None:

@@ -3,6 +3,7 @@
 import gzip
 import json
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -189,16 +190,47 @@ def test_lines_python_cannot_take_fail_alone_without_a_traceback(fresh_database,
     assert count(fresh_database, "quotes") == 10
 
 
-def test_a_truncated_gzip_file_imports_what_it_holds_and_says_where_it_stopped(fresh_database, tmp_path):
+def write_truncated_gzip(tmp_path, lines: int):
+    """A gzipped NDJSON file of `lines` quotes, cut in the middle; its path."""
     plain = tmp_path / "quotes.ndjson"
-    write_quotes(plain, 3000)
+    write_quotes(plain, lines)
     path = tmp_path / "quotes.ndjson.gz"
     compressed = gzip.compress(plain.read_bytes())
     path.write_bytes(compressed[: len(compressed) // 2])
+    return path
+
+
+def stopped_at(result: subprocess.CompletedProcess) -> int:
+    """The line an import says it stopped at, having said why: the file was cut."""
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stdout + result.stderr
+    said = re.search(
+        r"stopped at line (\d+); lines from there on were not written\. Not valid gzip", result.stdout
+    )
+    assert said, result.stdout + result.stderr
+    return int(said[1])
+
+
+def test_a_truncated_gzip_file_imports_what_it_holds_and_says_where_it_stopped(fresh_database, tmp_path):
+    path = write_truncated_gzip(tmp_path, 3000)
     result = onrecord("import", str(path), "--batch-size", str(BATCH), url=fresh_database)
-    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
-    stopped = int(result.stdout.split("stopped at line ")[1].split(";")[0])
+    stopped = stopped_at(result)
     assert 0 < count(fresh_database, "quotes") == stopped - 1 < 3000
+
+
+def test_a_truncated_gzip_file_through_a_server_is_reported_as_directly(fresh_database, tmp_path):
+    path = write_truncated_gzip(tmp_path, 3000)
+    direct = stopped_at(onrecord("import", str(path), "--dry-run", url=fresh_database))
+    server = Serving(environment(DATABASE_URL=fresh_database))
+    through_server = ("--server", server.base, "--key", new_key(fresh_database), "--batch-size", str(BATCH))
+    try:
+        atomic = onrecord("import", str(path), *through_server, "--mode", "atomic", url="postgresql://unused")
+        after_atomic = count(fresh_database, "quotes")
+        batch = onrecord("import", str(path), *through_server, url="postgresql://unused")
+    finally:
+        server.stop()
+    assert stopped_at(atomic) == direct and after_atomic == 0  # all or nothing: nothing
+    assert stopped_at(batch) == direct and f"{direct - 1} created, 0 matched, 0 failed" in batch.stdout
+    assert count(fresh_database, "quotes") == direct - 1
 
 
 def csv_with_a_cell_over_two_lines_and_a_blank_line() -> bytes:
