@@ -2,6 +2,7 @@
 
 import numbers
 import re
+import unicodedata
 from datetime import UTC
 
 import langcodes
@@ -121,9 +122,18 @@ def no_lone_surrogate(value: str) -> None:
         raise ma.ValidationError("Not valid Unicode: a lone surrogate (U+D800 to U+DFFF).")
 
 
+def not_blank(value: str) -> None:
+    """Text holds something to read: not only spaces, line breaks and invisible format
+    characters (zero-width spaces and the like). An empty string is Length's to refuse."""
+    if value and all(c.isspace() or unicodedata.category(c) == "Cf" for c in value):
+        raise ma.ValidationError("Must not be blank: only spaces or invisible characters.")
+
+
 def text(max_length: int = MAX_TEXT, **kwargs) -> ma.fields.String:
-    """A string of 1 to `max_length` characters, without NUL characters or lone surrogates."""
-    return ma.fields.String(validate=[ma.validate.Length(1, max_length), NO_NUL, no_lone_surrogate], **kwargs)
+    """A string of 1 to `max_length` characters, not blank, without NUL characters or
+    lone surrogates."""
+    validators = [ma.validate.Length(1, max_length), NO_NUL, no_lone_surrogate, not_blank]
+    return ma.fields.String(validate=validators, **kwargs)
 
 
 def text_list(max_items: int, max_length: int = MAX_NAME, **kwargs) -> ma.fields.List:

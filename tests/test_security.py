@@ -209,8 +209,18 @@ class TestBodies:
             ('"nul\\u0000"', 422),
             ('"' + "x" * 5_001 + '"', 422),
             ('"' + "x" * 1_100_000 + '"', 413),
+            ('" \\n\\t "', 422),  # nothing to read
+            ('"\\u200b\\u00a0"', 422),  # a zero-width and a no-break space
         ],
-        ids=["lone high surrogate", "lone low surrogate", "NUL", "over its length", "over 1 MiB"],
+        ids=[
+            "lone high surrogate",
+            "lone low surrogate",
+            "NUL",
+            "over its length",
+            "over 1 MiB",
+            "blank",
+            "invisible",
+        ],
     )
     @pytest.mark.parametrize("path,field,body", TEXT_BODIES)
     def test_unstorable_text_is_refused(self, client, keys, path, field, body, raw, status):

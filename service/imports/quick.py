@@ -111,7 +111,12 @@ def _field_check(field: ma.fields.Field) -> _Check:
 def _text_limit(validators: list) -> int | None:
     """The length limit of a `fields.text` field, None for any other validation."""
     match validators:
-        case [ma.validate.Length(min=1, max=int() as limit, equal=None), f.NO_NUL, f.no_lone_surrogate]:
+        case [
+            ma.validate.Length(min=1, max=int() as limit, equal=None),
+            f.NO_NUL,
+            f.no_lone_surrogate,
+            f.not_blank,
+        ]:
             return limit
     return None
 
@@ -121,6 +126,7 @@ def _text_check(limit: int) -> _Check:
         if type(value) is not str or not 0 < len(value) <= limit or "\x00" in value:
             raise _Unsure
         f.no_lone_surrogate(value)
+        f.not_blank(value)
         return value
 
     return check
