@@ -138,6 +138,9 @@ def handle_database_unavailable(
     if isinstance(cause, QueryCanceled):
         log.warning("statement cancelled: %s", cause)
         detail = "The request ran past its time limit and was stopped; try again later."
+    elif isinstance(error, PoolTimeout):
+        log.error("no pooled connection came free: %s", error)
+        detail = "The service is busy: every database connection is in use; try again shortly."
     else:
         log.error("database unavailable: %s", cause)
         detail = "The database is not answering; try again shortly."

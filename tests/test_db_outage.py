@@ -262,4 +262,5 @@ def test_no_free_pooled_connection_is_a_quick_503(database_url, engine):
             connection.close()
         pooled.dispose()
     assert answer.status_code == 503 and answer.headers["Retry-After"], answer.get_data(as_text=True)
+    assert "busy" in answer.get_json()["detail"]  # the database itself is fine
     assert took < ANSWER_WITHIN
