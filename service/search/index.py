@@ -32,9 +32,11 @@ CURRENT = "current"
 GENERATIONS = "generations"
 POSITION_FILE = "position.json"
 WRITER_HEAP_BYTES = 64_000_000  # the indexer's, which commits a few changes at a time
-# A build's: segments of some 2.4 million quotes (the 1M benchmark corpus is one). A
-# search visits every segment: at 64 MB the 1M corpus was ten, and bench/search.py's
-# queries cost the index about a fifth more than on one.
+# A build's: it flushes a segment of some 500,000 quotes at a time (at 64 MB, 150,000,
+# which its background merges left as 2 to 10 segments for the 1M benchmark corpus,
+# depending on their timing). A search visits every segment: bench/search.py's queries
+# cost the index 15-30 % more on 10 than on 2; and the build took twice as long, merging.
+# It takes 1.4 GB of memory at 1M instead of 0.4.
 BUILD_HEAP_BYTES = 1_000_000_000
 
 
