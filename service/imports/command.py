@@ -143,17 +143,10 @@ class Progress:
 
 @dataclass
 class Result:
-    """An import's report, every failed line's errors (for the failures file), and why
-    it stopped early when it did and that is known."""
+    """An import's report, and every failed line's errors (for the failures file)."""
 
     report: ImportReport = field(default_factory=ImportReport)
     failures: dict[int, dict] = field(default_factory=dict)
-    stopped_because: str | None = None
-
-    def stop(self, stopped: ImportStopped, rolled_back: bool) -> None:
-        """Note where and why the import stopped (see `ImportReport.stop`)."""
-        self.report.stop(stopped, rolled_back)
-        self.stopped_because = stopped.reason
 
 
 class DatabaseTarget:
@@ -172,7 +165,7 @@ class DatabaseTarget:
                     if outcome.status == FAILED:
                         result.failures[outcome.line] = outcome.errors
             except ImportStopped as stopped:
-                result.stop(stopped, rolled_back=options.mode == "atomic")
+                result.report.stop(stopped, rolled_back=options.mode == "atomic")
         return result
 
 
@@ -196,11 +189,11 @@ class ServerTarget:
             response = requests.post(self.url, data=sent, params=params, headers=headers, timeout=None)
         except ImportStopped as stopped:  # the upload abandoned: the server wrote nothing
             result = Result()
-            result.stop(stopped, rolled_back=True)
+            result.report.stop(stopped, rolled_back=True)
             return result
         result = self._answer(response)
         if sent.cut is not None and result.report.stopped_at is None:
-            result.stop(sent.cut, rolled_back=atomic)
+            result.report.stop(sent.cut, rolled_back=atomic)
         return result
 
     def _answer(self, response: requests.Response) -> Result:
@@ -209,7 +202,12 @@ class ServerTarget:
             raise FormatError(f"{self.url} answered {response.status_code}: {response.text[:500]}")
         body = response.json()
         report = ImportReport(
-            body["created"], body["matched"], body["failed"], body["errors"], body.get("stopped_at")
+            body["created"],
+            body["matched"],
+            body["failed"],
+            body["errors"],
+            body.get("stopped_at"),
+            body.get("stop_reason"),
         )
         return Result(report, {error["line"]: error["errors"] for error in body["errors"]})
 
@@ -259,7 +257,7 @@ def import_file(name: str, options: ImportOptions, target) -> bool:
     report = result.report
     print(f"{name}: {report.created} created, {report.matched} matched, {report.failed} failed", flush=True)
     if report.stopped_at is not None:
-        why = f". {result.stopped_because}" if result.stopped_because else ""
+        why = f". {report.stop_reason}" if report.stop_reason else ""
         print(
             f"{name}: stopped at line {report.stopped_at}; lines from there on were not written{why}",
             flush=True,

@@ -33,13 +33,14 @@ class ImportStopped(Exception):
 @dataclass
 class ImportReport:
     """The counts, the first `MAX_REPORTED_ERRORS` failed lines with their field errors,
-    and the line the import stopped at if it did not finish."""
+    and the line the import stopped at, and why, if it did not finish."""
 
     created: int = 0
     matched: int = 0
     failed: int = 0
     errors: list[dict] = field(default_factory=list)
     stopped_at: int | None = None
+    stop_reason: str | None = None
 
     def add(self, outcome: Outcome) -> None:
         if outcome.status == FAILED:
@@ -52,8 +53,8 @@ class ImportReport:
             self.matched += 1
 
     def stop(self, stopped: ImportStopped, rolled_back: bool) -> None:
-        """Note where the import stopped; after a rollback nothing was created or matched."""
-        self.stopped_at = stopped.line
+        """Note where and why the import stopped; after a rollback nothing was created or matched."""
+        self.stopped_at, self.stop_reason = stopped.line, stopped.reason
         if rolled_back:
             self.created = self.matched = 0
 
@@ -64,4 +65,6 @@ class ImportReport:
             "failed": self.failed,
             "errors": self.errors,
         }
-        return body | ({"stopped_at": self.stopped_at} if self.stopped_at is not None else {})
+        if self.stopped_at is None:
+            return body
+        return body | {"stopped_at": self.stopped_at, "stop_reason": self.stop_reason}

@@ -60,3 +60,9 @@ class ImportReportSchema(ma.Schema):
     stopped_at = ma.fields.Integer(
         metadata={"description": "The import stopped here: this line and those after it were not written"}
     )
+    stop_reason = ma.fields.String(
+        metadata={
+            "description": "Why it stopped (with `stopped_at`): a failed line with `mode=atomic`, a body "
+            "that is not valid gzip from that line on, the database no longer answering"
+        }
+    )

@@ -261,6 +261,7 @@ class TestModes:
         body = ndjson(QUOTE, QUOTE | {"text": "Two.", "lang": "english"})
         report = post(client, body, query="?mode=atomic")
         assert report["created"] == 0 and report["stopped_at"] == 2 and report["failed"] == 1
+        assert "mode=atomic" in report["stop_reason"]
         assert quotes_by(client, "Imogen Porter") == []
 
     def test_atomic_mode_writes_nothing_when_a_line_of_a_later_batch_fails(self, client):
@@ -309,6 +310,7 @@ class TestContentEncoding:
             client, body[: len(body) * 3 // 4], query="?batch_size=10", **{"Content-Encoding": "gzip"}
         )
         assert report["failed"] == 0 and 0 < report["created"] == report["stopped_at"] - 1 < 400
+        assert report["stop_reason"].startswith("Not valid gzip from this line on")
 
     def test_the_streamed_report_of_a_truncated_body_ends_saying_where_it_stopped(self, client):
         body = gzip.compress(ndjson(*[QUOTE | {"text": f"Line {n}: {'b' * n}."} for n in range(400)]))
