@@ -16,7 +16,7 @@ _WITHIN_WORD = re.compile(r"(?<=[^\W_])[.'’‘`´ʼ](?=[^\W_])")
 _DIGIT_GROUP = re.compile(r"(?<=\d)[,\u00a0\u202f](?=\d{3}(?!\d))")
 _PERCENT = re.compile(r"\s*%|\bper\s*cent\b", re.IGNORECASE)
 # Below this many words, a claim is compared with whole texts only: a short string
-# is too easily "close" to some part of any long one.
+# is too easily "close" to some part of any long one, or found in it ("the", "not").
 MIN_WORDS_FOR_PARTIAL = 4
 # Words dropped or changed in a row that still leave one passage: this many, or half
 # the claim's words if more.
@@ -39,7 +39,7 @@ def compare(claimed: str, recorded: str) -> Comparison:
     claim = " ".join(fragments)
     if claim == stored:
         return Comparison(1.0, "exact")
-    if _in_order(fragments, stored):
+    if len(claim.split()) >= MIN_WORDS_FOR_PARTIAL and _in_order(fragments, stored):
         return Comparison(1.0, "excerpt")
     window, score = _closest_passage(claim, stored)
     return Comparison(round(score, 3), "close", differences(claim, window))

@@ -105,6 +105,11 @@ class TestVerdicts:
         assert answer["verdict"] == "misattributed"
         assert "a U.S. State Department official" in answer["summary"]
 
+    @pytest.mark.parametrize("claim", ["the", "not", "will be successful"])
+    def test_a_few_words_found_in_longer_quotes_are_not_verified(self, client, claim):
+        answer = verify(client, claim)
+        assert answer["verdict"] == "not_found", answer["summary"]
+
     def test_nothing_close_is_not_found(self, client):
         answer = verify(client, "The moon is made of green cheese", "Kim Jong Un")
         assert (answer["verdict"], answer["matches"]) == ("not_found", [])
