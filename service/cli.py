@@ -287,7 +287,8 @@ def export(fmt, output, **filters):
     with ExitStack() as stack:
         settings = Settings()
         url = _database(settings, stack, exclusive=False)
-        stack.enter_context(create_app(settings, url).app_context())
+        if filters["q"]:  # the search reads the instance's index, as the API's does
+            stack.enter_context(create_app(settings, url).app_context())
         try:
             count = export_quotes(url, filters, fmt, output)
         except ma.ValidationError as error:

@@ -93,3 +93,25 @@ def test_slow_bodies_of_keyed_requests_hold_no_database_connection(database_url,
         server.stop()
     assert response.status_code == 200, response.text
     assert waited < 1.0
+
+
+def test_a_body_cut_short_is_not_logged_as_a_bug(database_url, engine):
+    """An upload abandoned half-way (`onrecord import --server --mode atomic` does so on
+    purpose when its file breaks off) is the client's doing: no traceback in the log."""
+    secret = new_key(database_url)
+    server = Serving(environment(DATABASE_URL=database_url))
+    line = b'{"text": "Cut short.", "lang": "en", "kind": "direct", "speaker_description": "a man"}\n'
+    try:
+        with socket.create_connection(("127.0.0.1", server.port)) as sock:
+            sock.sendall(
+                b"POST /v1/imports?mode=atomic HTTP/1.1\r\nHost: onrecord\r\nTransfer-Encoding: chunked\r\n"
+                + f"Authorization: Bearer {secret}\r\nContent-Type: application/x-ndjson\r\n\r\n".encode()
+                + f"{2 * len(line):x}\r\n".encode()  # a chunk it never finishes
+                + line
+            )
+            time.sleep(0.5)
+        time.sleep(1)  # the server finds the body ended
+        logged = server.read_output()
+    finally:
+        server.stop()
+    assert '"path": "/v1/imports", "status": 400' in logged and "Traceback" not in logged, logged

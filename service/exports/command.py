@@ -17,12 +17,13 @@ def export_quotes(url: str, filters: dict, fmt: str, output: str) -> int:
     args = ExportArgsSchema().load({name: value for name, value in filters.items() if value is not None})
     engine = make_engine(url, pool_size=1)
     with ExitStack() as stack, Session(engine) as session:
+        total = count_quotes(session, args)  # before the file is opened: a search may fail
         out = (
             sys.stdout
             if output == "-"
             else stack.enter_context(open(output, "w", encoding="utf-8", newline=""))
         )
-        progress = Progress(output if output != "-" else "export", count_quotes(session, args), unit="quote")
+        progress = Progress(output if output != "-" else "export", total, unit="quote")
         with closing(exported(session, args, fmt)) as chunks:  # its reader stops before the session closes
             for text, count in chunks:
                 out.write(text)

@@ -157,9 +157,9 @@ class DatabaseTarget:
 
     def run(self, source: Input, options: ImportOptions, progress: Progress) -> Result:
         result = Result()
-        records = read_records(CountedLines(source.stream, progress.update), source.mimetype)
         with Session(self.engine) as session:
-            try:
+            try:  # a CSV's header is read at once: a file unreadable from line 1 stops here
+                records = read_records(CountedLines(source.stream, progress.update), source.mimetype)
                 for outcome in import_records(session, records, options):
                     result.report.add(outcome)
                     if outcome.status == FAILED:

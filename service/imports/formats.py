@@ -124,7 +124,7 @@ def numbered_lines(stream: BinaryIO, max_bytes: int = MAX_LINE_BYTES) -> Iterato
     while line := _readline(stream, max_bytes + 1, number + 1):
         number += 1
         if len(line) > max_bytes and not line.endswith(b"\n"):
-            _skip_rest_of_line(stream)
+            _skip_rest_of_line(stream, number)
             yield number, None
             continue
         try:
@@ -149,8 +149,8 @@ def not_gzip(number: int, error: Exception) -> ImportStopped:
     return ImportStopped(number, f"Not valid gzip from this line on ({error}).")
 
 
-def _skip_rest_of_line(stream: BinaryIO) -> None:
-    while (chunk := stream.readline(_READ_SIZE)) and not chunk.endswith(b"\n"):
+def _skip_rest_of_line(stream: BinaryIO, number: int) -> None:
+    while (chunk := _readline(stream, _READ_SIZE, number)) and not chunk.endswith(b"\n"):
         pass
 
 

@@ -63,6 +63,7 @@ class ImportReportSchema(ma.Schema):
     stop_reason = ma.fields.String(
         metadata={
             "description": "Why it stopped (with `stopped_at`): a failed line with `mode=atomic`, a body "
-            "that is not valid gzip from that line on, the database no longer answering"
+            "that is not valid gzip from that line on, the database no longer answering, an unexpected "
+            "error (logged)"
         }
     )

@@ -36,8 +36,9 @@ WRITER_HEAP_BYTES = 64_000_000  # the indexer's, which commits a few changes at 
 # which its background merges left as 2 to 10 segments for the 1M benchmark corpus,
 # depending on their timing). A search visits every segment: bench/search.py's queries
 # cost the index 15-30 % more on 10 than on 2; and the build took twice as long, merging.
-# It takes 1.4 GB of memory at 1M instead of 0.4.
-BUILD_HEAP_BYTES = 1_000_000_000
+# It takes 1.4 GB of memory at 1M instead of 0.4, so never more than an eighth of the
+# machine's memory (a build restarts with the indexer if the kernel kills it).
+BUILD_HEAP_BYTES = min(1_000_000_000, os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 8)
 
 
 class IndexUnavailable(RuntimeError):
@@ -137,7 +138,8 @@ def remove_others(index_dir: Path, generation: Path) -> None:
 
 
 def writer(index: tantivy.Index, heap_bytes: int = WRITER_HEAP_BYTES) -> tantivy.IndexWriter:
-    """The index's writer, for the indexer alone (one thread: the machine is shared)."""
+    """The index's writer, for the indexer or a build alone (one thread: the machine is
+    shared), with `heap_bytes` of memory for what it has not yet written out."""
     return index.writer(heap_bytes, 1)
 
 

@@ -45,9 +45,17 @@ def test_export_searches_the_index_as_the_api_does(fresh_database, data_dir):
     assert f"{len(expected.splitlines())} quotes exported" in result.stderr
 
 
-def test_export_search_without_an_index_says_how_to_build_one(fresh_database, data_dir):
+def test_export_search_without_an_index_says_how_to_build_one(fresh_database, data_dir, tmp_path):
+    output = tmp_path / "found.ndjson"
     result = onrecord(
-        "export", "-q", "summit", url=fresh_database, ONRECORD_INDEX_DIR=str(data_dir / "index")
+        "export",
+        "-q",
+        "summit",
+        "-o",
+        str(output),
+        url=fresh_database,
+        ONRECORD_INDEX_DIR=str(data_dir / "index"),
     )
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     assert "onrecord reindex" in result.stderr
+    assert not output.exists()  # no empty file left behind

@@ -217,6 +217,12 @@ def test_a_truncated_gzip_file_imports_what_it_holds_and_says_where_it_stopped(f
     assert 0 < count(fresh_database, "quotes") == stopped - 1 < 3000
 
 
+def test_a_gzipped_csv_cut_before_its_header_ends_says_so(fresh_database, tmp_path):
+    path = tmp_path / "cut.csv.gz"
+    path.write_bytes(gzip.compress(b"text,lang,kind\nA quote,en,direct\n")[:15])
+    assert stopped_at(onrecord("import", str(path), url=fresh_database)) == 1
+
+
 def test_a_truncated_gzip_file_through_a_server_is_reported_as_directly(fresh_database, tmp_path):
     path = write_truncated_gzip(tmp_path, 3000)
     direct = stopped_at(onrecord("import", str(path), "--dry-run", url=fresh_database))

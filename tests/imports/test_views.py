@@ -1,7 +1,9 @@
 """POST /v1/imports through HTTP: formats, per-line errors, idempotency, modes."""
 
+import base64
 import gzip
 import json
+import random
 
 import pytest
 
@@ -310,6 +312,15 @@ class TestContentEncoding:
             client, body[: len(body) * 3 // 4], query="?batch_size=10", **{"Content-Encoding": "gzip"}
         )
         assert report["failed"] == 0 and 0 < report["created"] == report["stopped_at"] - 1 < 400
+        assert report["stop_reason"].startswith("Not valid gzip from this line on")
+
+    def test_a_gzipped_body_cut_inside_a_line_over_the_limit_says_where_it_stopped(self, client):
+        noise = base64.b64encode(random.Random(5).randbytes(MAX_LINE_BYTES)).decode()  # compresses little
+        body = gzip.compress(ndjson(QUOTE, json.dumps(QUOTE | {"text": noise}), QUOTE))
+        report = post(
+            client, body[: len(body) * 9 // 10], **{"Content-Encoding": "gzip"}
+        )  # past its first MiB
+        assert (report["created"], report["stopped_at"]) == (1, 2), report
         assert report["stop_reason"].startswith("Not valid gzip from this line on")
 
     def test_the_streamed_report_of_a_truncated_body_ends_saying_where_it_stopped(self, client):
