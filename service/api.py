@@ -36,22 +36,32 @@ def id_schema(converter: IdConverter) -> dict:
 class JSONProvider(DefaultJSONProvider):
     """Response bodies as compact UTF-8 JSON, keys in the order given, written by orjson:
     the text Flask's own provider wrote, in a sixth of the time (but for the notation of
-    a very small or large float, and NaN, which JSON lacks, as null). Dates and
-    dataclasses still go to Flask's `default`; any other output (the debugger's indented
-    JSON, flask-smorest's ETag input) is Flask's own."""
+    a very small or large float, and NaN, which JSON lacks, as null). flask-smorest's
+    ETag input (keys sorted, only ever hashed) is orjson's too. Dates and dataclasses
+    still go to Flask's `default`; any other output (the debugger's indented JSON) is
+    Flask's own."""
 
     ensure_ascii = False
     sort_keys = False
     COMPACT = {"separators": (",", ":")}  # what `response` asks for outside debug mode
+    SORTED = {"sort_keys": True}  # what flask-smorest's ETags hash
     OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
     def dumps(self, obj, **kwargs) -> str:
-        if kwargs == self.COMPACT:
+        option = self._orjson_option(kwargs)
+        if option is not None:
             try:
-                return orjson.dumps(obj, default=self.default, option=self.OPTIONS).decode()
+                return orjson.dumps(obj, default=self.default, option=option).decode()
             except orjson.JSONEncodeError:  # what orjson refuses, such as an integer past 64 bits
                 pass
         return super().dumps(obj, **kwargs)
+
+    def _orjson_option(self, kwargs: dict) -> int | None:
+        if kwargs == self.COMPACT:
+            return self.OPTIONS
+        if kwargs == self.SORTED:
+            return self.OPTIONS | orjson.OPT_SORT_KEYS
+        return None
 
 
 # Headers a problem of this status carries (components declared in service.spec).

@@ -2,7 +2,6 @@
 `X-Request-ID` (a client's own id is kept if it sends a sane one). No bodies, no
 secrets: the key appears by name only."""
 
-import json
 import logging
 import re
 import sys
@@ -10,6 +9,7 @@ import time
 import uuid
 
 import flask
+import orjson
 
 log = logging.getLogger("onrecord.requests")
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -29,7 +29,7 @@ def _finish(response: flask.Response) -> flask.Response:
     started = flask.g.get("request_started")
     metrics.observe(response, time.perf_counter() - started if started else 0.0)
     log.info(
-        json.dumps(
+        orjson.dumps(
             {
                 "request_id": flask.g.get("request_id"),
                 "method": request.method,
@@ -39,7 +39,7 @@ def _finish(response: flask.Response) -> flask.Response:
                 "duration_ms": round(1000 * (time.perf_counter() - started), 2) if started else None,
                 "key": flask.g.get("api_key_name"),
             }
-        )
+        ).decode()
     )
     return response
 
