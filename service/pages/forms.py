@@ -1,7 +1,6 @@
 """A page's form fields in, the API's arguments out: the same schemas validate both."""
 
-from urllib.parse import urlencode
-
+import flask
 import langcodes
 import marshmallow as ma
 from werkzeug.datastructures import MultiDict
@@ -63,4 +62,4 @@ def language_tag(value: str) -> str:
 def export_links(fields: dict[str, str]) -> list[tuple[str, str]]:
     """(label, URL) of the export of every quote the filters match, in each format."""
     filters = {k: v for k, v in fields.items() if k not in NOT_EXPORTED}
-    return [(label, "/v1/export?" + urlencode(filters | {"format": fmt})) for label, fmt in EXPORTS]
+    return [(label, flask.url_for("export.Export", **filters, format=fmt)) for label, fmt in EXPORTS]
