@@ -2,6 +2,7 @@
 
 import json
 import logging
+import uuid
 from http import HTTPStatus
 
 import flask
@@ -12,6 +13,8 @@ from psycopg.errors import QueryCanceled
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from service.observability import log_refusal
 
 PROBLEM_MIMETYPE = "application/problem+json"
 
@@ -164,17 +167,19 @@ HTTP_SERVER_REFUSALS = {
 
 def write_http_server_error(sock, status: int, reason: str, message: str) -> None:
     """gunicorn's own answers (a request line or header over its limits, a malformed
-    request) as problem+json, like every other error. gunicorn's message is left out:
-    it may quote the request."""
+    request) as problem+json, like every other error, with a request id and a log line
+    like every other answer. gunicorn's message is left out: it may quote the request."""
+    request_id = uuid.uuid4().hex
     body = {"type": "about:blank", "title": reason, "status": status}
     if status in HTTP_SERVER_REFUSALS:
         body["detail"] = HTTP_SERVER_REFUSALS[status]
     payload = json.dumps(body).encode()
     head = (
-        f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\n"
+        f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nX-Request-ID: {request_id}\r\n"
         f"Content-Type: {PROBLEM_MIMETYPE}\r\nContent-Length: {len(payload)}\r\n\r\n"
     )
     gunicorn.util.write_nonblock(sock, head.encode("latin-1") + payload)
+    log_refusal(request_id, status)
 
 
 def problems_from_gunicorn(server) -> None:

@@ -28,20 +28,28 @@ def _finish(response: flask.Response) -> flask.Response:
     response.headers["X-Request-ID"] = flask.g.get("request_id", "")
     started = flask.g.get("request_started")
     metrics.observe(response, time.perf_counter() - started if started else 0.0)
-    log.info(
-        orjson.dumps(
-            {
-                "request_id": flask.g.get("request_id"),
-                "method": request.method,
-                "route": request.url_rule.rule if request.url_rule else None,
-                "path": request.path,
-                "status": response.status_code,
-                "duration_ms": round(1000 * (time.perf_counter() - started), 2) if started else None,
-                "key": flask.g.get("api_key_name"),
-            }
-        ).decode()
+    _log_line(
+        flask.g.get("request_id"),
+        request.method,
+        request.url_rule.rule if request.url_rule else None,
+        request.path,
+        response.status_code,
+        round(1000 * (time.perf_counter() - started), 2) if started else None,
+        flask.g.get("api_key_name"),
     )
     return response
+
+
+def log_refusal(request_id: str, status: int) -> None:
+    """The log line of a request the HTTP server refused before the app saw it (its
+    method and path unread, or not to be trusted)."""
+    _log_line(request_id, None, None, None, status, None, None)
+
+
+def _log_line(request_id, method, route, path, status, duration_ms, key) -> None:
+    fields = {"request_id": request_id, "method": method, "route": route, "path": path}
+    fields |= {"status": status, "duration_ms": duration_ms, "key": key}
+    log.info(orjson.dumps(fields).decode())
 
 
 def init_app(app: flask.Flask) -> None:

@@ -335,6 +335,11 @@ def test_forged_keys_are_401_and_not_echoed(client, keys, authorization):
     assert response.status_code == 401
 
 
+def logged(output: str, request_id: str) -> dict:
+    """The log line of the request with this id in a server's output."""
+    return next(json.loads(line) for line in output.splitlines() if f'"request_id":"{request_id}"' in line)
+
+
 def test_the_http_server_answers_over_long_requests_with_problems(database_url, engine):
     """gunicorn refuses these before the app sees them; its answers keep the API's error shape."""
     server = Serving(environment(DATABASE_URL=database_url))
@@ -343,10 +348,13 @@ def test_the_http_server_answers_over_long_requests_with_problems(database_url, 
         long_line = requests.get(server.base + "/v1/verify", params={"text": "x" * 8200}, timeout=10)
         long_header = requests.get(server.base + "/health", headers={"X-Long": "x" * 9000}, timeout=10)
     finally:
-        server.stop()
+        output = server.stop()
     assert claim.status_code == 200  # over gunicorn's default limit of 4094 bytes
     for response, status in ((long_line, 414), (long_header, 431)):
         assert response.status_code == status
         assert response.headers["Content-Type"] == "application/problem+json"
         assert response.json()["status"] == status and "8190 bytes" in response.json()["detail"]
         assert "x" * 100 not in response.text
+        request_id = response.headers["X-Request-ID"]  # as every answer has, with its log line
+        line = logged(output, request_id)
+        assert (line["status"], line["path"]) == (status, None)
