@@ -2,6 +2,7 @@
 `X-Request-ID` (a client's own id is kept if it sends a sane one). No bodies, no
 secrets: the key appears by name only."""
 
+import json
 import logging
 import re
 import sys
@@ -49,7 +50,10 @@ def log_refusal(request_id: str, status: int) -> None:
 def _log_line(request_id, method, route, path, status, duration_ms, key) -> None:
     fields = {"request_id": request_id, "method": method, "route": route, "path": path}
     fields |= {"status": status, "duration_ms": duration_ms, "key": key}
-    log.info(orjson.dumps(fields).decode())
+    line = orjson.dumps(fields)
+    # Anything but ASCII (in a path, say) escaped, so that no request puts a control
+    # character or a bidirectional override into a log viewer.
+    log.info(line.decode() if line.isascii() else json.dumps(fields, separators=(",", ":")))
 
 
 def init_app(app: flask.Flask) -> None:

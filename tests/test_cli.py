@@ -126,6 +126,13 @@ def test_serve_on_database_url(database_url, engine):  # engine: migrated, demo 
     try:
         assert server.get("/ready").json()["status"] == "ready"
         assert server.get("/v1/speakers", q="Yury Ushakov").json()["items"][0]["name"] == "Yuri Ushakov"
+        # A search's page from a pooled connection of its own, prepared on the server, and
+        # (naming a speaker) from the request's transaction; the second time, prepared.
+        for _ in range(2):
+            english = server.get("/v1/quotes", q="Russia", lang="en").json()["items"]
+            by_kim = server.get("/v1/quotes", q="Russia", speaker="Kim Jong Un").json()["items"]
+            assert english and {quote["lang"] for quote in english} == {"en"}
+            assert by_kim and {quote["speaker"]["name"] for quote in by_kim} == {"Kim Jong Un"}
     finally:
         server.stop()
 

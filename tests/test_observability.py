@@ -12,6 +12,7 @@ def log_lines():
 
     class Collect(logging.Handler):
         def emit(self, record):
+            assert record.getMessage().isascii()  # a request's text is escaped: \\u202e, not U+202E
             lines.append(json.loads(record.getMessage()))
 
     handler = Collect()
@@ -40,3 +41,9 @@ def test_a_client_request_id_is_kept_if_sane(client, log_lines):
     )
     odd = client.get("/health", headers={"X-Request-ID": "bad id; <script>"}).headers["X-Request-ID"]
     assert odd != "bad id; <script>" and len(odd) == 32
+
+
+def test_a_path_cannot_put_control_characters_in_the_log(client, log_lines):
+    client.get("/v1/x%E2%80%AEgnp.exe")  # a right-to-left override
+    client.get("/v1/%C2%9B31m")  # a terminal's control sequence introducer
+    assert [line["path"] for line in log_lines] == ["/v1/x\u202egnp.exe", "/v1/\u009b31m"]

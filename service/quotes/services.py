@@ -5,6 +5,7 @@ from functools import cache
 
 import orjson
 from flask_smorest import abort
+from psycopg.types.numeric import Int4, Int8
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
@@ -218,13 +219,17 @@ def search_quotes(session: Session, args: dict) -> tuple[list[dict], list | None
 def _documents(session: Session, ids: list[int], filters: dict) -> list[dict]:
     """The documents of the quotes with these ids, in their order, of those that pass
     `filters` (as `_index_filters` gives them)."""
+    if not ids:
+        return []
     sql, constants = _documents_sql(tuple(filters))
-    params = constants | {"page_ids": ids}
+    # Typed as the SQL casts them: psycopg prepares a statement for each set of types it
+    # sends, and would pick the smallest integer type each value fits.
+    params = constants | {"page_ids": [Int8(i) for i in ids]}
     for name, values in filters.items():
         if name == "said_day":
-            params["said_day_from"], params["said_day_to"] = values
+            params["said_day_from"], params["said_day_to"] = (None if v is None else Int4(v) for v in values)
         else:
-            params[name] = list(values)
+            params[name] = [Int8(v) if isinstance(v, int) else v for v in values]
     with one_driver_statement(session) as connection:
         rows = connection.execute(sql, params, prepare=True).fetchall()
     return [orjson.loads(text) for (text,) in rows]
