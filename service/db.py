@@ -21,7 +21,7 @@ import flask
 import orjson
 import psycopg
 from sqlalchemy import CheckConstraint, MetaData, create_engine, event, text
-from sqlalchemy.engine import Connection, Dialect, Engine
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql import ClauseElement
@@ -123,25 +123,13 @@ def long_statements(view):
 
 
 @contextmanager
-def one_statement(session: Session) -> Iterator[Connection]:
-    """Where a read of one statement (a search page) runs. As the request's first use of
-    the database: a pooled connection of its own in autocommit, no BEGIN and COMMIT round
-    trips (one statement sees one snapshot anyway) and none of the session's transaction
-    bookkeeping. Else (or where tests bind sessions to one connection) the request's
-    transaction."""
-    engine = _own_engine(session)
-    if engine is None:
-        yield session.connection()
-        return
-    with engine.connect() as connection:
-        yield connection.execution_options(isolation_level="AUTOCOMMIT")
-
-
-@contextmanager
 def one_driver_statement(session: Session) -> Iterator[psycopg.Connection]:
-    """As `one_statement`, for a statement in the driver's SQL (the point read, the most
-    frequent request): psycopg's own connection, without SQLAlchemy's Connection and
-    result layers (85 µs of CPU a read: 134 against 219 measured in-process)."""
+    """Where a read of one statement in the driver's SQL runs (a point read, a search's
+    page). As the request's first use of the database: a pooled connection of its own in
+    autocommit, no BEGIN and COMMIT round trips (one statement sees one snapshot anyway),
+    without SQLAlchemy's Connection and result layers (85 µs of CPU a point read: 134
+    against 219 measured in-process). Else (or where tests bind sessions to one
+    connection) the request's transaction's connection."""
     engine = _own_engine(session)
     if engine is None:
         yield session.connection().connection.driver_connection
