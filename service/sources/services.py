@@ -23,8 +23,11 @@ TRACKING_PARAMETERS = frozenset(
 # A URL that is its own canonical form: http(s), a lower-case ASCII host, a path of
 # plain characters without dot segments, no port, query or fragment (most cited URLs;
 # tests/sources/test_services.py checks that canonicalising them changes nothing).
+# A host whose last label is a number is an IPv4 address to w3lib (`http://0/` is
+# `http://0.0.0.0/`), so those are not taken as they are.
 CANONICAL_URL = re.compile(
-    r"https?://(?!.*xn--)[a-z0-9-]{1,63}(\.[a-z0-9-]{1,63})*(?!.*/\.{1,2}(/|$))(/[A-Za-z0-9._~-]*)+"
+    r"https?://(?!.*xn--)([a-z0-9-]{1,63}\.)*(?![0-9]+/|0x[0-9a-f]*/)[a-z0-9-]{1,63}"
+    r"(?!.*/\.{1,2}(/|$))(/[A-Za-z0-9._~-]*)+"
 )
 
 
@@ -39,7 +42,11 @@ def canonical_url(url: str) -> str:
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
         if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMETERS
     ]
-    return canonicalize_url(urlunsplit(parts._replace(query=urlencode(query))))
+    kept = parts._replace(query=urlencode(query))
+    try:
+        return canonicalize_url(urlunsplit(kept))
+    except ValueError:  # w3lib refuses a host ending in a number that is no IPv4 address (`a.0`)
+        return urlunsplit(kept._replace(scheme=kept.scheme.lower(), netloc=kept.netloc.lower(), fragment=""))
 
 
 def identity_key(data: dict) -> str:

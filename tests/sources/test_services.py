@@ -16,6 +16,13 @@ def test_a_url_in_canonical_form_is_left_as_it_is(url):
     assert canonicalize_url(urlunsplit(urlsplit(url))) == url
 
 
+@pytest.mark.parametrize("url", ["http://A.0/x#top", "https://300.0/a", "http://0.0.0.0.0/", "http://0/"])
+def test_a_host_ending_in_a_number_is_canonical_once(url):
+    """w3lib reads such a host as an IPv4 address, and refuses one that is none."""
+    canonical = canonical_url(url)
+    assert canonical == canonical_url(canonical) and "#" not in canonical and canonical.islower()
+
+
 @pytest.mark.parametrize(
     ("url", "canonical"),
     [
