@@ -15,6 +15,7 @@ from typing import Any
 import flask
 import flask_smorest
 import marshmallow as ma
+import orjson
 from flask.views import MethodView
 from flask_smorest import abort
 from sqlalchemy import select
@@ -35,6 +36,11 @@ _ESCAPED_SURROGATE = {
     bytes: re.compile(rb"\\u[dD][89abcdefABCDEF]"),
 }
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# orjson reads the common body in a fifth of the standard library's time. What orjson
+# refuses (NaN, lone surrogates, nesting past 1,024 levels) goes to the standard
+# library, which says why or reads it as before; so does any text with an integer of 19
+# digits or more, which orjson would read as a float past 64 bits.
+_LONG_NUMBER = {str: re.compile(r"\d{19}"), bytes: re.compile(rb"\d{19}")}
 
 
 class UnreadableJson(ValueError):
@@ -56,6 +62,11 @@ def load_json(text: str | bytes) -> Any:
 
     Raises `json.JSONDecodeError` for what is not JSON, `UnreadableJson` for JSON past
     Python's limits, and `LoneSurrogates` for strings PostgreSQL cannot store."""
+    if not _LONG_NUMBER[type(text)].search(text):
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
     try:
         value = json.loads(text)
     except json.JSONDecodeError:

@@ -70,9 +70,10 @@ class Directory:
         self.new: list[NewSpeaker] = []
         self.named: dict[int, list[str]] = {}  # names lines gave for speakers on record, in order
 
-    def resolve(self, spec: dict) -> "int | NewSpeaker":
-        """The speaker a `speaker` object names, created if nobody matches."""
-        speaker = self._find(spec)
+    def resolve(self, spec: dict, keys: frozenset[str]) -> "int | NewSpeaker":
+        """The speaker a `speaker` object names (its names' alias keys: `keys`), created
+        if nobody matches."""
+        speaker = self._find(spec, keys)
         if speaker is None:
             speaker = NewSpeaker(spec["name"], spec["kind"], spec.get("wikidata_id"), spec.get("roles", []))
             speaker.add_aliases([spec["name"], *spec.get("aliases", [])])
@@ -83,11 +84,11 @@ class Directory:
             speaker.add_aliases(spec.get("aliases", []))
         else:
             self.named.setdefault(speaker, []).extend(spec.get("aliases", []))
-        for key in name_keys(spec):
+        for key in keys:
             self._by_key.setdefault(key, set()).add(speaker)
         return speaker
 
-    def _find(self, spec: dict) -> "int | NewSpeaker | None":
+    def _find(self, spec: dict, keys: frozenset[str]) -> "int | NewSpeaker | None":
         wikidata_id = spec.get("wikidata_id")
         if wikidata_id and wikidata_id in self._by_wikidata_id:
             return self._by_wikidata_id[wikidata_id]
@@ -95,7 +96,7 @@ class Directory:
         if len(by_name) > 1:
             on_record = ", ".join(str(s) for s in sorted(s for s in by_name if isinstance(s, int)))
             raise AmbiguousName(f"{spec['name']!r} names several speakers ({on_record}); give speaker_id.")
-        by_any = by_name or self._known_as(name_keys(spec))
+        by_any = by_name or self._known_as(keys)
         return next(iter(by_any)) if len(by_any) == 1 else None
 
     def _known_as(self, keys: set[str]) -> set:

@@ -16,7 +16,7 @@ from service.text import latin_key, name_key
 LOCK_NAMES = """
 SELECT pg_advisory_xact_lock(key_hash)
 FROM (SELECT DISTINCT hashtextextended(key, 0) AS key_hash
-      FROM unnest(%s::text[]) AS key ORDER BY 1) AS keys"""
+      FROM unnest(%b::text[]) AS key ORDER BY 1) AS keys"""
 
 
 def get_speaker(session: Session, speaker_id: int) -> Speaker:

@@ -125,6 +125,34 @@ class TestImportNdjson:
             )
         assert sorted(rows) == [("quote", "create"), ("source", "create"), ("speaker", "create")]
 
+    def test_an_imported_source_has_the_history_entry_the_api_writes(self, client):
+        details = {
+            "title": "History of a source",
+            "publisher": "Example News",
+            "agency": "Reuters",
+            "authors": ["A. Writer", "Б. Автор"],
+            "published_at": "2024-05-01T09:30:15.250000+02:00",
+            "lang": "en",
+            "kind": "article",
+        }
+        posted = client.post("/v1/sources", json=details | {"url": "https://news.example.org/history/1"})
+        imported_url = "https://news.example.org/history/2"
+        report = post(
+            client,
+            ndjson(QUOTE | {"text": "A sourced statement.", "source": details | {"url": imported_url}}),
+        )
+        assert report["created"] == 1
+        quote = quotes_by(client, "Imogen Porter")[0]
+        imported = quote["citations"][0]["source"]["id"]
+
+        def created(source_id: int) -> dict:
+            entries = client.get(f"/v1/sources/{source_id}/history").get_json()["items"]
+            assert [entry["action"] for entry in entries] == ["create"]
+            return entries[0]["changes"]
+
+        assert created(imported) == created(posted.get_json()["id"]) | {"url": imported_url}
+        assert created(imported)["published_at"] == "2024-05-01T07:30:15.250000+00:00"
+
 
 class TestLineErrors:
     @pytest.mark.parametrize(
