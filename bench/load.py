@@ -18,6 +18,10 @@ Needs `wrk` (Debian: apt-get install wrk). Each run lasts --duration seconds at
    half with a word swapped);
 5. the mix of the three (MIX), in a seeded random order.
 
+With --rounds N the bare read and the point read, both served and warmed up alike, are
+measured in turn N times, each pair's ratio printed: the machine's pace drifts from
+one run to the next.
+
 wrk reports latency percentiles for a whole run only, so each endpoint has its own
 run; the mix gives the service's figure under the combined load. Any socket error or
 response other than 2xx/3xx fails the benchmark. The service runs with every part on
@@ -30,6 +34,7 @@ fail the run).
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -47,8 +52,9 @@ from service.quotes.services import QUOTE_DOCUMENT
 
 SEED = 5
 MIX = {"point read": 90, "search": 5, "verify": 5}  # mostly reading records that are linked to
+POINT_READ = ("GET /v1/quotes/{id}", "point read")
 RUNS = {
-    "GET /v1/quotes/{id}": "point read",
+    POINT_READ[0]: POINT_READ[1],
     "GET /v1/quotes?q=": "search",
     "GET /v1/verify?text=": "verify",
     "mix": "mix",
@@ -180,6 +186,9 @@ def main() -> None:
     parser.add_argument(
         "--point-reads-only", action="store_true", help="only the point reads and their two baselines"
     )
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="pairs of runs, bare read then point read (the ratio of each)"
+    )
     args = parser.parse_args()
     runs = {label: kind for label, kind in RUNS.items() if kind == "point read" or not args.point_reads_only}
 
@@ -207,19 +216,36 @@ def main() -> None:
     with started([sys.executable, "-c", BARE_SERVER, "{port}", "bare_app"], bare_env, BARE_PATH) as base:
         results = {"bare": measure("bare Flask", base, "bare")}
     bare_read = [sys.executable, "-c", BARE_SERVER, "{port}", "bare_read_app", args.database]
-    with started(bare_read, bare_env, paths["bare read"][0]) as base:
-        results["bare read"] = measure("bare Flask + psycopg read", base, "bare read")
-    with serving(args.server, args.database) as base:
-        wrk(base, paths["mix"], min(10, args.duration), args.clients, args.wrk_threads)  # warm-up
-        results |= {kind: measure(label, base, kind) for label, kind in runs.items()}
-    bare, bare_read, point = results["bare"], results["bare read"], results["point read"]
-    print(
-        f"point read / bare read: {point.rate / bare_read.rate:.2f} (target >= 0.8); "
-        f"point read / bare constant: {point.rate / bare.rate:.2f}; "
-        f"point read p99 {point.p99:.1f} ms (target <= 50 ms); "
-        f"load average {os.getloadavg()[0]:.2f}"
-    )
-    errors = sum(result.errors for result in results.values())
+    pairs = []
+    with (
+        started(bare_read, bare_env, paths["bare read"][0]) as bare_base,
+        serving(args.server, args.database) as base,
+    ):
+        # Both warmed up alike, then measured in turn: the machine's pace drifts between runs.
+        wrk(bare_base, paths["bare read"], min(10, args.duration), args.clients, args.wrk_threads)
+        wrk(base, paths["mix"], min(10, args.duration), args.clients, args.wrk_threads)
+        for _ in range(args.rounds):
+            pair = (
+                measure("bare Flask + psycopg read", bare_base, "bare read"),
+                measure(POINT_READ[0], base, POINT_READ[1]),
+            )
+            pairs.append(pair)
+        results |= {kind: measure(label, base, kind) for label, kind in runs.items() if kind != "point read"}
+    bare = results["bare"]
+    for bare_read_result, point in pairs:
+        print(
+            f"point read / bare read: {point.rate / bare_read_result.rate:.2f} (target >= 0.8); "
+            f"point read / bare constant: {point.rate / bare.rate:.2f}; "
+            f"point read p99 {point.p99:.1f} ms (target <= 50 ms)"
+        )
+    if len(pairs) > 1:
+        ratios = sorted(point.rate / bare_read_result.rate for bare_read_result, point in pairs)
+        print(
+            f"point read / bare read over {len(pairs)} pairs: {ratios[0]:.2f}-{ratios[-1]:.2f}, "
+            f"median {statistics.median(ratios):.2f}"
+        )
+    print(f"load average {os.getloadavg()[0]:.2f}")
+    errors = sum(result.errors for result in [*results.values(), *(r for pair in pairs for r in pair)])
     if errors:
         raise SystemExit(f"FAILED: {errors} requests failed (socket errors or status >= 400)")
 
