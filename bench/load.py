@@ -19,8 +19,8 @@ Needs `wrk` (Debian: apt-get install wrk). Each run lasts --duration seconds at
 5. the mix of the three (MIX), in a seeded random order.
 
 With --rounds N the bare read and the point read, both served and warmed up alike, are
-measured in turn N times, each pair's ratio printed: the machine's pace drifts from
-one run to the next.
+measured in turn N times (every other pair the point read first), each pair's ratio
+printed: the machine's pace drifts from one run to the next.
 
 wrk reports latency percentiles for a whole run only, so each endpoint has its own
 run; the mix gives the service's figure under the combined load. Any socket error or
@@ -31,6 +31,7 @@ them (common.UNLIMITED: give a --server the same ONRECORD_RATE_LIMIT, or its 429
 fail the run).
 """
 
+import argparse
 import json
 import os
 import random
@@ -179,6 +180,13 @@ def workload(database: ConnectionPerThread) -> dict[str, list[str]]:
     return paths
 
 
+def positive(text: str) -> int:
+    """An argument that must be a whole number of at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
+
+
 def main() -> None:
     parser = arguments(__doc__, clients=64)
     parser.add_argument("--duration", type=int, default=60, help="seconds per run")
@@ -187,7 +195,10 @@ def main() -> None:
         "--point-reads-only", action="store_true", help="only the point reads and their two baselines"
     )
     parser.add_argument(
-        "--rounds", type=int, default=1, help="pairs of runs, bare read then point read (the ratio of each)"
+        "--rounds",
+        type=positive,
+        default=1,
+        help="pairs of runs of the bare read and the point read (the ratio of each)",
     )
     args = parser.parse_args()
     runs = {label: kind for label, kind in RUNS.items() if kind == "point read" or not args.point_reads_only}
@@ -224,12 +235,14 @@ def main() -> None:
         # Both warmed up alike, then measured in turn: the machine's pace drifts between runs.
         wrk(bare_base, paths["bare read"], min(10, args.duration), args.clients, args.wrk_threads)
         wrk(base, paths["mix"], min(10, args.duration), args.clients, args.wrk_threads)
-        for _ in range(args.rounds):
-            pair = (
-                measure("bare Flask + psycopg read", bare_base, "bare read"),
-                measure(POINT_READ[0], base, POINT_READ[1]),
-            )
-            pairs.append(pair)
+        bare_read_run = ("bare Flask + psycopg read", bare_base, "bare read")
+        point_read_run = (POINT_READ[0], base, POINT_READ[1])
+        for round_number in range(args.rounds):
+            if round_number % 2:  # every other round the point read first, so that drift cancels
+                point = measure(*point_read_run)
+                pairs.append((measure(*bare_read_run), point))
+            else:
+                pairs.append((measure(*bare_read_run), measure(*point_read_run)))
         results |= {kind: measure(label, base, kind) for label, kind in runs.items() if kind != "point read"}
     bare = results["bare"]
     for bare_read_result, point in pairs:

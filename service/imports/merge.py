@@ -18,7 +18,7 @@ import orjson
 import psycopg
 from psycopg import sql
 
-from service.history.services import diff
+from service.history.services import diff, jsonable
 from service.imports.report import CREATED, FAILED, MATCHED, Outcome
 from service.imports.speakers import (
     AmbiguousName,
@@ -335,7 +335,7 @@ class _Merge:
 
     def _merge_sources(self) -> None:
         for source_id, *values in self.cursor.execute(INSERT_SOURCES).fetchall():
-            view = dict(zip(SOURCE_FIELDS, values, strict=True))  # orjson writes the dates as jsonable does
+            view = {name: jsonable(value) for name, value in zip(SOURCE_FIELDS, values, strict=True)}
             self.history.append(("source", source_id, "create", view))
 
     def _views(self, quote_ids: list[int]) -> dict[int, dict]:

@@ -4,6 +4,7 @@ import base64
 import gzip
 import json
 import random
+from datetime import UTC, datetime
 
 import pytest
 
@@ -151,7 +152,8 @@ class TestImportNdjson:
             return entries[0]["changes"]
 
         assert created(imported) == created(posted.get_json()["id"]) | {"url": imported_url}
-        assert created(imported)["published_at"] == "2024-05-01T07:30:15.250000+00:00"
+        published_at = datetime.fromisoformat(created(imported)["published_at"])
+        assert published_at == datetime(2024, 5, 1, 7, 30, 15, 250000, tzinfo=UTC)
 
 
 class TestLineErrors:
