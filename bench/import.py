@@ -23,6 +23,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -57,16 +59,21 @@ TABLES = {
 }
 
 
-def fresh_database(admin_url: str) -> str:
-    """A new migrated database on the server of `admin_url`."""
+@contextmanager
+def fresh_database(admin_url: str) -> Iterator[str]:
+    """A new migrated database on the server of `admin_url`, dropped afterwards."""
     name = f"onrecord_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(admin_url).set(database=name).render_as_string(False)
-    engine = make_engine(url)
-    migrations.upgrade(engine)
-    engine.dispose()
-    return url
+    try:
+        url = make_url(admin_url).set(database=name).render_as_string(False)
+        engine = make_engine(url)
+        migrations.upgrade(engine)
+        engine.dispose()
+        yield url
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -179,7 +186,16 @@ def main() -> None:
 def run(admin: str, path: Path, count: int) -> None:
     print(f"generating {count:,} quotes ...")
     write_ndjson(path, count)
-    api_url, cli_url, copy_url = (fresh_database(admin) for _ in range(3))
+    with (
+        fresh_database(admin) as api_url,
+        fresh_database(admin) as cli_url,
+        fresh_database(admin) as copy_url,
+    ):
+        measure(path, count, api_url, cli_url, copy_url)
+
+
+def measure(path: Path, count: int, api_url: str, cli_url: str, copy_url: str) -> None:
+    """Import `path` through the API and the CLI, COPY the rows, print the figures."""
     load_before = load_average()
     print("importing through the API ...")
     api_seconds, api_cpu, server_rss = through_api(api_url, path)
