@@ -22,7 +22,7 @@ import orjson
 import psycopg
 from sqlalchemy import CheckConstraint, MetaData, create_engine, event, text
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql import ClauseElement
 
@@ -311,6 +311,14 @@ def _send_position(db_session: Session, response: flask.Response) -> None:
 
 
 def _close_session(_exc: BaseException | None) -> None:
+    """End the request's session. Its connection may have been lost under a driver-level
+    statement (SQLAlchemy never saw that error, so it still rolls back on close): the
+    answer, a 503 by then, stands, and the connection is dropped instead of pooled."""
     db_session = flask.g.pop("db_session", None)
-    if db_session is not None:
+    if db_session is None:
+        return
+    try:
         db_session.close()
+    except OperationalError as error:
+        log.warning("database connection lost before the session closed: %s", error.orig)
+        db_session.invalidate()
