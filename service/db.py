@@ -311,12 +311,16 @@ def _send_position(db_session: Session, response: flask.Response) -> None:
 
 
 def _close_session(_exc: BaseException | None) -> None:
-    """End the request's session. Its connection may have been lost under a driver-level
-    statement (SQLAlchemy never saw that error, so it still rolls back on close): the
-    answer, a 503 by then, stands, and the connection is dropped instead of pooled."""
     db_session = flask.g.pop("db_session", None)
-    if db_session is None:
-        return
+    if db_session is not None:
+        close(db_session)
+
+
+def close(db_session: Session) -> None:
+    """End a request's session (at teardown, or once its streamed response is sent). Its
+    connection may have been lost under a driver-level statement (SQLAlchemy never saw
+    that error, so it still rolls back on close): the answer stands, and the connection
+    is dropped instead of pooled."""
     try:
         db_session.close()
     except OperationalError as error:

@@ -34,7 +34,7 @@ def streamed(chunks: Generator[str, None, None], mimetype: str) -> flask.Respons
         try:
             chunks.close()
         finally:
-            session.close()
+            db.close(session)
 
     response = flask.Response(flask.stream_with_context(body()), mimetype=mimetype)
     response.call_on_close(close)
