@@ -26,6 +26,7 @@ from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from service.db import driver_sql, one_driver_statement
+from service.db import session as request_session
 from service.fields import as_record_id, bookkeeping_last
 from service.history.services import (
     current_id,
@@ -145,14 +146,17 @@ RECHECKS = {
 }
 
 
-def quote_document(session: Session, quote_id: int) -> dict:
+def quote_document(quote_id: int, session: Session | None = None) -> dict:
     """The quote with this id as its representation (`QuoteSchema`'s dump), read
-    without building model instances; 308 if it was merged into another, else 404."""
+    without building model instances; 308 if it was merged into another, else 404.
+    Read in `session`, else as the request's one statement: its session is made only to
+    tell a 308 from a 404."""
     with one_driver_statement(session) as connection:
         row = connection.execute(QUOTE_DOCUMENT, {"quote_id": quote_id}, prepare=True).fetchone()
     if row is None:
+        session = session if session is not None else request_session()
         get_quote(session, quote_id)  # answers 308 or 404
-        return quote_document(session, quote_id)  # stored since the first statement
+        return quote_document(quote_id, session)  # stored since the first statement
     return orjson.loads(row[0])
 
 

@@ -79,7 +79,7 @@ def retract(self, args, quote_id):
 @blp.response(200, schemas.QuoteSchema)
 def read(self, quote_id):
     """One quote."""
-    document = services.quote_document(db.session(), quote_id)
+    document = services.quote_document(quote_id)
     blp.set_etag(document)  # the ETag of the representation, as for every read; 304 if unchanged
     return flask.current_app.json.response(document)
 

@@ -38,7 +38,7 @@ def test_every_quote_reads_as_the_schema_dumps_it(client, app):
         assert len(ids) > 10
         for quote_id in ids:
             expected = QuoteSchema().dump(get_quote(session, quote_id))
-            assert dumps(quote_document(session, quote_id)) == dumps(expected)
+            assert dumps(quote_document(quote_id, session)) == dumps(expected)
             session.expunge_all()
 
 
@@ -56,7 +56,7 @@ def test_timestamps_with_and_without_microseconds_and_in_another_zone(client, ap
             )
             session.expunge_all()
             expected = QuoteSchema().dump(get_quote(session, quote["id"]))
-            assert dumps(quote_document(session, quote["id"])) == dumps(expected)
+            assert dumps(quote_document(quote["id"], session)) == dumps(expected)
 
 
 def test_the_etag_is_the_one_of_the_schemas_dump(client, app):
