@@ -169,7 +169,7 @@ def _request_engine() -> Engine | None:
     session would be made on, where that is known without asking the database."""
     if (db_session := flask.g.get("db_session")) is not None:
         return _own_engine(db_session)
-    request = flask.request
+    request = flask.request._get_current_object()  # once: each read through the proxy looks it up
     database = flask.current_app.extensions["db"]
     return database.statement_engine(request.method in READ_METHODS, request.headers.get(MIN_POSITION_HEADER))
 

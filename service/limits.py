@@ -58,7 +58,7 @@ class RateLimits:
     def check(self) -> flask.Response | None:
         """Before each request: 429 when its address has failed too often, or its key or
         address is over the limit on this endpoint, else count it."""
-        request = flask.request
+        request = flask.request._get_current_object()  # once: each read through the proxy looks it up
         endpoint = request.endpoint
         if endpoint is None or endpoint.rpartition(".")[2] == "static":
             return None

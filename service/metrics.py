@@ -53,9 +53,8 @@ OTHER_METHOD = "other"
 _SERIES: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
 
-def observe(response: flask.Response, seconds: float) -> None:
+def observe(request: flask.Request, response: flask.Response, seconds: float) -> None:
     """Count one answered request."""
-    request = flask.request
     route = request.url_rule.rule if request.url_rule else "unmatched"
     method = request.method if request.method in METHODS else OTHER_METHOD
     labels = (method, route, response.status_code)

@@ -41,7 +41,7 @@ def required_scope(view, method: str) -> str:
 
 def check_access() -> flask.Response | None:
     """Before each API request: let it through, or answer 401/403."""
-    request = flask.request
+    request = flask.request._get_current_object()  # once: each read through the proxy looks it up
     if request.url_rule is None or not request.path.startswith(GUARDED_PATHS):
         return None
     return check_scope(required_scope(flask.current_app.view_functions[request.endpoint], request.method))
@@ -73,10 +73,11 @@ def sends_credentials() -> bool:
 def resolved_key() -> ApiKey | None:
     """The live key the request's `Authorization: Bearer` names (the scheme in any
     case, spaces around the secret ignored), or None: looked up once per request."""
-    if "api_key" not in flask.g:
+    g = flask.g._get_current_object()  # asked several times a request: one look-up each
+    if "api_key" not in g:
         secret = _bearer_token(flask.request)
-        flask.g.api_key = _looked_up(secret) if secret else None
-    return flask.g.api_key
+        g.api_key = _looked_up(secret) if secret else None
+    return g.api_key
 
 
 def _looked_up(secret: str) -> ApiKey | None:

@@ -1,8 +1,8 @@
 """Every benchmark script still runs: nothing else runs them, and four had stopped
 starting unnoticed. Each runs for a moment on a corpus of 2,000 quotes (figures at this
 size mean nothing); a script that fails to start, crashes, or reports failed requests
-fails here. Needs wrk (apt-get install wrk) and the bench extra (datasette and
-sqlite-utils, the search peer): `.ci/run` installs both."""
+fails here. Needs wrk and valgrind (apt-get install wrk valgrind) and the bench extra
+(datasette and sqlite-utils, the search peer): `.ci/run` installs them."""
 
 import os
 import shutil
@@ -25,6 +25,7 @@ QUICK_RUNS = {
     "servers.py": ["--duration", "2", "--clients", "4", "--slow", "10"],
     "export.py": [],
     "index_lag.py": ["--probes", "5"],
+    "instructions.py": ["--reads", "20"],
     "pages.py": ["--requests", "10"],
 }
 # The extraction benchmark's development set lives beside the repository, not in it.
@@ -34,10 +35,11 @@ SHARED = BENCH.parents[1] / "shared"
 @pytest.fixture(scope="module")
 def tools():
     """wrk and the bench extra, or a skip (a failure under CI, which installs them)."""
-    missing = [name for name in ("wrk",) if not shutil.which(name)]
+    missing = [name for name in ("wrk", "valgrind") if not shutil.which(name)]
     missing += [name for name in ("datasette", "sqlite_utils") if not _importable(name)]
     if missing:
-        message = f"not installed: {', '.join(missing)} (apt-get install wrk; pip install -e '.[bench]')"
+        advice = "apt-get install wrk valgrind; pip install -e '.[bench]'"
+        message = f"not installed: {', '.join(missing)} ({advice})"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
