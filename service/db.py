@@ -1,7 +1,8 @@
-"""Database core: the declarative base, the engines, and one session per request.
+"""Database core: the declarative base, the engines, and at most one session per request.
 
 Services take a session and never commit; the request's transaction is
-committed (or rolled back) here, in one place.
+committed (or rolled back) here, in one place. A read of one statement (a point read)
+runs on a pooled connection of its own, without a session (`one_driver_statement`).
 
 With a replica (DATABASE_REPLICA_URL), reads (GET, HEAD, OPTIONS) go to it and
 everything else to the primary. Read-after-write without server-side state: a
@@ -20,7 +21,7 @@ from contextlib import contextmanager
 import flask
 import orjson
 import psycopg
-from gevent.monkey import get_original
+from psycopg.pq import TransactionStatus
 from sqlalchemy import CheckConstraint, MetaData, create_engine, event, text
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import DisconnectionError, OperationalError, SQLAlchemyError
@@ -47,9 +48,6 @@ MIN_POSITION_HEADER = "X-Min-Position"
 _WAL_POSITION = re.compile(r"^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$")
 
 log = logging.getLogger(__name__)
-# The operating system's poll, also in a gevent worker: a poll that never waits needs
-# none of gevent's cooperative one (which cost a point read under load 3 % of its CPU).
-_POLL = get_original("select", "poll")
 
 
 class Base(DeclarativeBase):
@@ -106,10 +104,13 @@ def _replace_if_closed(dbapi_connection, _record, _proxy) -> None:
     TCP keepalives found dead, is replaced. An idle connection's socket has nothing to
     read unless the server sent its goodbye or hung up, so polling it costs no round trip
     (unlike SELECT 1 pre-pings); poll reports an error or hang-up whatever it asks for.
-    poll, not select: a busy worker's descriptors may number past select's 1024."""
+    poll, not select: a busy worker's descriptors may number past select's 1024. In a
+    gevent worker it is gevent's, which lets the other greenlets run first: the
+    operating system's cost a point read 3 % less CPU, but its p99 rose by a fifth
+    (SQLAlchemy's pool does not serve its longest waiter first; docs/performance.md)."""
     if dbapi_connection.closed:
         raise DisconnectionError("the server closed this connection")
-    poller = _POLL()
+    poller = select.poll()
     poller.register(dbapi_connection.fileno(), select.POLLIN)
     if poller.poll(0):
         raise DisconnectionError("the server closed this connection")
@@ -147,8 +148,8 @@ def one_driver_statement(db_session: Session | None = None) -> Iterator[psycopg.
         connection.autocommit = True
         yield connection
     finally:
-        if connection.closed:  # the server went away mid-statement: never pooled again
-            pooled.invalidate()
+        if connection.closed or connection.info.transaction_status != TransactionStatus.IDLE:
+            pooled.invalidate()  # the server went away, or the statement was cut off mid-way
         else:
             connection.autocommit = False
         pooled.close()

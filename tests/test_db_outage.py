@@ -269,6 +269,33 @@ def test_no_free_pooled_connection_is_a_quick_503(database_url, engine):
     assert took < ANSWER_WITHIN
 
 
+def test_a_statement_cut_off_mid_way_does_not_keep_its_connection(database_url):
+    """A one-statement read stopped while rows are still coming (its greenlet killed, an
+    error while streaming) leaves its connection busy: the connection is dropped, not
+    kept checked out or handed to the next request mid-statement."""
+    app = create_app(database_url=database_url)
+    client = app.test_client()
+
+    @app.get("/test-cut-off")
+    def cut_off():
+        with db.one_driver_statement() as connection:
+            rows = connection.cursor().stream("SELECT generate_series(1, 100000)")
+            next(rows)
+            raise RuntimeError("stopped while the rows were still coming")
+
+    @app.get("/test-database-answers")
+    def database_answers():
+        with db.one_driver_statement() as connection:
+            return {"answer": connection.execute("SELECT 1").fetchone()[0]}
+
+    try:
+        assert client.get("/test-cut-off").status_code == 500
+        assert app.extensions["db"].engine.pool.checkedout() == 0
+        assert client.get("/test-database-answers").json == {"answer": 1}
+    finally:
+        app.extensions["db"].engine.dispose()
+
+
 def test_a_connection_lost_under_driver_sql_still_answers_503(database_url):
     """A page's documents and a point read run as driver SQL on the session's connection:
     when that finds the connection gone, SQLAlchemy has not seen it, and closing the
