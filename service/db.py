@@ -106,8 +106,8 @@ def _replace_if_closed(dbapi_connection, _record, _proxy) -> None:
     (unlike SELECT 1 pre-pings); poll reports an error or hang-up whatever it asks for.
     poll, not select: a busy worker's descriptors may number past select's 1024. In a
     gevent worker it is gevent's, which lets the other greenlets run first: the
-    operating system's cost a point read 3 % less CPU, but its p99 rose by a fifth
-    (SQLAlchemy's pool does not serve its longest waiter first; docs/performance.md)."""
+    operating system's saved a point read 7 % of its instructions, but its p99 rose by a
+    fifth (SQLAlchemy's pool does not serve its longest waiter first; docs/performance.md)."""
     if dbapi_connection.closed:
         raise DisconnectionError("the server closed this connection")
     poller = select.poll()
