@@ -270,11 +270,12 @@ class Database:
     def _new_session(self, read: bool, min_position: str | None) -> Session:
         if self.session_factory is not None:
             return self.session_factory()
-        if read and self.has_replica:
-            replica = Session(self.replica_engine, expire_on_commit=False)
-            if min_position is None or _has_replayed(replica, min_position):
-                return replica
-            replica.close()
+        if (engine := self.statement_engine(read, min_position)) is not None:
+            return Session(engine, expire_on_commit=False)
+        replica = Session(self.replica_engine, expire_on_commit=False)  # a read with a position
+        if _has_replayed(replica, min_position):
+            return replica
+        replica.close()
         return Session(self.engine, expire_on_commit=False)
 
     def init_app(self, app: flask.Flask) -> None:
